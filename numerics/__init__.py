@@ -1,0 +1,1 @@
+"""The numbers: norms, data sets, exact references (cvxpy), optimizers and metrics (torch)."""

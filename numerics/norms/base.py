@@ -1,0 +1,101 @@
+"""The `Norm` interface and the registry of norms by name.
+
+A norm knows its value, its dual, its linear minimisation oracle (LMO)
+
+    lmo(g) ∈ argmax_{‖d‖ ≤ 1} <g, d>,   so that   <g, lmo(g)> = ‖g‖_*   (Hölder, equality case),
+
+its cvxpy atom, and which conic solvers handle that atom well. Normalized steepest descent under the norm
+steps −η·lmo(∇L) (Gunasekar et al. 2018, eq. 4). All torch methods act on the trailing `ndim` dimensions
+(1 for vectors, 2 for matrices) and are batched over any leading ones.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Callable
+
+import cvxpy as cp
+import numpy as np
+import torch
+
+Array = np.ndarray | torch.Tensor
+
+
+class Norm(abc.ABC):
+    """One norm: value, dual, LMO (torch, batched), cvxpy expression, preferred solvers."""
+
+    name: str
+    """Registry name, e.g. ``"l1"``, ``"lp:3"``, ``"nuclear"``."""
+    symbol: str
+    """LaTeX for ‖·‖, e.g. ``r"\\|\\cdot\\|_1"``."""
+    ndim: int
+    """1 for a norm on vectors, 2 for a norm on matrices."""
+    solvers: tuple[str, ...]
+    """cvxpy solvers in the order to try them for problems built on this norm's atom."""
+
+    @property
+    @abc.abstractmethod
+    def dual(self) -> Norm:
+        """The dual norm ‖g‖_* = max_{‖d‖ ≤ 1} <g, d>."""
+
+    @abc.abstractmethod
+    def _value(self, x: torch.Tensor) -> torch.Tensor:
+        """‖x‖ over the trailing `ndim` dimensions (torch)."""
+
+    @abc.abstractmethod
+    def lmo(self, g: torch.Tensor) -> torch.Tensor:
+        """An element of argmax_{‖d‖ ≤ 1} <g, d>, batched over leading dimensions; 0 where g = 0."""
+
+    @abc.abstractmethod
+    def cvxpy(self, expr: cp.Expression) -> cp.Expression:
+        """The norm of a cvxpy expression of shape (d,) or (k, d)."""
+
+    def value(self, x: Array) -> Array:
+        """‖x‖ over the trailing `ndim` dimensions; numpy in, numpy out; torch in, torch out."""
+        if isinstance(x, torch.Tensor):
+            self._check_shape(x)
+            return self._value(x)
+        t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+        self._check_shape(t)
+        return self._value(t).numpy()[()]
+
+    def dual_norm(self, g: Array) -> Array:
+        """‖g‖_*, the value of the dual norm."""
+        return self.dual.value(g)
+
+    def _check_shape(self, x: torch.Tensor) -> None:
+        if x.ndim < self.ndim:
+            kind = "vectors" if self.ndim == 1 else "matrices"
+            raise ValueError(f"norm {self.name!r} acts on {kind}; got an array of shape {tuple(x.shape)}")
+
+    def __repr__(self) -> str:
+        return f"Norm({self.name!r})"
+
+
+_FAMILIES: dict[str, Callable[[str | None], Norm]] = {}
+
+
+def register(prefix: str):
+    """Register a family of norms: ``get("prefix")`` or ``get("prefix:arg")`` calls ``factory(arg)``."""
+
+    def deco(factory: Callable[[str | None], Norm]):
+        _FAMILIES[prefix] = factory
+        return factory
+
+    return deco
+
+
+def get(norm: str | Norm) -> Norm:
+    """The norm named `norm` (``"l1"``, ``"l2"``, ``"linf"``, ``"lp:<p>"``, ``"fro"``, ``"spectral"``,
+    ``"nuclear"``, ``"entry_l1"``, ``"entry_linf"``, ``"entry_lp:<p>"``); a `Norm` is returned as is."""
+    if isinstance(norm, Norm):
+        return norm
+    prefix, _, arg = str(norm).partition(":")
+    if prefix not in _FAMILIES:
+        raise KeyError(f"unknown norm {norm!r}; known: {', '.join(available())}")
+    return _FAMILIES[prefix](arg or None)
+
+
+def available() -> list[str]:
+    """Registered names (families taking an argument are shown as ``prefix:<p>``)."""
+    return sorted(_FAMILIES)

@@ -1,0 +1,92 @@
+"""ℓp norms, 1 ≤ p ≤ ∞, on vectors (``l1``, ``l2``, ``linf``, ``lp:<p>``) and entrywise on matrices
+(``entry_l1``, ``entry_linf``, ``entry_lp:<p>``, i.e. ℓp of vec(W)).
+
+Dual exponent q = p/(p−1). LMO (Hölder's equality case):
+  p = 1:  ±e_i at i = argmax |g_i| (greedy coordinate descent; ties → lowest flat index);
+  p = ∞:  sign(g) (sign descent; coordinates with g_i = 0 get 0);
+  else :  sign(g)|g|^{q−1} / ‖g‖_q^{q−1}  (q = 2 gives g/‖g‖₂).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import cvxpy as cp
+import torch
+
+from numerics.norms.base import Norm, register
+
+
+def _fmt(p: float) -> str:
+    return "inf" if math.isinf(p) else f"{p:g}"
+
+
+class Lp(Norm):
+    """ℓp norm of a vector (ndim = 1) or of a matrix's entries (ndim = 2)."""
+
+    solvers = ("CLARABEL", "SCS")
+
+    def __init__(self, p: float, ndim: int = 1):
+        p = float(p)
+        if not p >= 1:
+            raise ValueError(f"ℓp is a norm only for p ≥ 1; got p = {p}")
+        self.p, self.ndim = p, ndim
+        self.q = 1.0 if math.isinf(p) else (math.inf if p == 1 else p / (p - 1))
+        short = {1.0: "l1", 2.0: "l2", math.inf: "linf"}.get(p)
+        base = short if short else f"lp:{_fmt(p)}"
+        self.name = base if ndim == 1 else ("entry_" + base if short else f"entry_lp:{_fmt(p)}")
+        sub = r"\infty" if math.isinf(p) else _fmt(p)
+        self.symbol = rf"\|\cdot\|_{{{sub}}}" if ndim == 1 else rf"\|\operatorname{{vec}}(\cdot)\|_{{{sub}}}"
+
+    @property
+    def dual(self) -> Norm:
+        return lp(self.q, self.ndim)
+
+    def _flat(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(-2) if self.ndim == 2 else x
+
+    def _value(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.linalg.vector_norm(self._flat(x), ord=self.p, dim=-1)
+
+    def lmo(self, g: torch.Tensor) -> torch.Tensor:
+        self._check_shape(g)
+        flat = self._flat(g)
+        if self.p == 1:
+            i = flat.abs().argmax(dim=-1, keepdim=True)
+            d = torch.zeros_like(flat).scatter_(-1, i, flat.gather(-1, i).sign())
+        elif math.isinf(self.p):
+            d = flat.sign()
+        else:
+            # Scale by max|g| first so |g|^{q-1} cannot overflow; the norm of the scaled vector is ≥ 1.
+            a = flat.abs()
+            a = a / a.amax(dim=-1, keepdim=True).clamp_min(torch.finfo(a.dtype).tiny)
+            num = a.pow(self.q - 1)
+            den = torch.linalg.vector_norm(a, ord=self.q, dim=-1, keepdim=True).pow(self.q - 1)
+            d = flat.sign() * num / den.clamp_min(torch.finfo(a.dtype).tiny)
+        return d.reshape(g.shape)
+
+    def cvxpy(self, expr: cp.Expression) -> cp.Expression:
+        x = cp.vec(expr, order="C") if self.ndim == 2 else expr
+        return cp.norm(x, "inf" if math.isinf(self.p) else self.p)
+
+
+@cache
+def lp(p: float, ndim: int = 1) -> Lp:
+    """The (cached) ℓp norm object."""
+    return Lp(p, ndim)
+
+
+def _parse(arg: str | None, name: str) -> float:
+    if arg is None:
+        raise KeyError(f"norm {name!r} needs an exponent, e.g. '{name}:3'")
+    return math.inf if arg in ("inf", "∞") else float(arg)
+
+
+register("l1")(lambda _: lp(1.0))
+register("l2")(lambda _: lp(2.0))
+register("linf")(lambda _: lp(math.inf))
+register("lp")(lambda arg: lp(_parse(arg, "lp")))
+register("entry_l1")(lambda _: lp(1.0, 2))
+register("entry_linf")(lambda _: lp(math.inf, 2))
+register("entry_lp")(lambda arg: lp(_parse(arg, "entry_lp"), 2))
