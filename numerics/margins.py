@@ -1,0 +1,245 @@
+"""Margins and their exact references, in float64.
+
+For signed points z_i (binary: y_i x_i; multiclass: one per pair i, j ≠ y_i, the matrix (e_{y_i} − e_j) x_iᵀ)
+the generalized max-margin problem and its dual are
+
+    γ* = max_{‖W‖ ≤ 1} min_i <z_i, W>  =  min_{λ ∈ Δ} ‖Σ_i λ_i z_i‖_*
+
+(Gunasekar et al. 2018, eq. 5; the dual by Lagrange/minimax). Any W gives the lower bound
+normalized_margin(W) ≤ γ*, any λ on the simplex the upper bound ‖Σλ_i z_i‖_* ≥ γ*: `max_margin` returns a
+solution only when these two agree, and `NotSeparableError` only when the upper bound is ≈ 0 (Gordan).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from numerics import norms
+from numerics.data import Dataset
+from numerics.errors import InvalidDataError, NotInterpolableError, NotSeparableError, SolverError
+from numerics.norms import Norm
+from numerics.solve import SOLVER_OPTIONS, Attempt, Certificate, solve_certified
+
+CERTIFICATE_RTOL = 1e-6
+"""Default relative gap between the achieved margin and the dual bound for a solution to be accepted."""
+SEPARABILITY_TOL = 1e-7
+"""Data whose max margin is below this (relative to max |x_ij|) are declared not separable."""
+SUPPORT_TOL = 1e-6
+"""Point i is a support vector when its multipliers (on the simplex) sum to more than this."""
+
+
+# ------------------------------------------------------------------------------------------ margins (torch)
+
+def margins(X, y, W, *, multiclass: bool) -> torch.Tensor:
+    """Per-point margins of W, batched over W's leading dimensions: (..., d) or (..., k, d) → (..., n)."""
+    S = W @ X.T
+    if not multiclass:
+        return S * y
+    k = W.shape[-2]
+    onehot = torch.nn.functional.one_hot(y, k).T.bool()
+    correct = S.gather(-2, y.expand(*S.shape[:-2], 1, y.shape[0])).squeeze(-2)
+    rival = S.masked_fill(onehot, -torch.inf).amax(-2)
+    return correct - rival
+
+
+def normalized_margin(X, y, W, norm: str | Norm):
+    """min_i margin_i(W) / ‖W‖ for W of shape (..., d) (binary, vector norm) or (..., k, d) (multiclass,
+    matrix norm); batched over leading dimensions. numpy W gives numpy, torch W gives torch (its device).
+    NaN where W = 0."""
+    norm = norms.get(norm)
+    as_numpy = not isinstance(W, torch.Tensor)
+    W = torch.as_tensor(np.asarray(W, dtype=np.float64)) if as_numpy else W
+    X = torch.as_tensor(X, dtype=W.dtype, device=W.device)
+    y = torch.as_tensor(y, device=W.device).long()
+    multiclass = norm.ndim == 2
+    _check_margin_shapes(X, y, W, norm, multiclass)
+    value = margins(X, y.to(W.dtype) if not multiclass else y, W, multiclass=multiclass).amin(-1) / norm.value(W)
+    return value.numpy()[()] if as_numpy else value
+
+
+def _check_margin_shapes(X, y, W, norm, multiclass):
+    if X.ndim != 2 or y.shape != X.shape[:1] or W.shape[-1] != X.shape[1] or W.ndim < norm.ndim:
+        raise InvalidDataError(f"shapes do not fit: X {tuple(X.shape)}, y {tuple(y.shape)}, W {tuple(W.shape)} "
+                               f"under the {norm.ndim}-D norm {norm.name!r}")
+    if not multiclass and not bool(((y == 1) | (y == -1)).all()):
+        raise InvalidDataError(f"a vector norm ({norm.name!r}) means a binary problem; labels must be ±1")
+    if multiclass and not bool(((y >= 0) & (y < W.shape[-2])).all()):
+        raise InvalidDataError(f"multiclass labels must lie in 0..{W.shape[-2] - 1} for W of shape {tuple(W.shape)}")
+
+
+# ------------------------------------------------------------------------------------ the margin operator
+
+def signed_points(ds: Dataset) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Z with one row vec(z) per margin constraint (C order), and each row's point i and rival class j
+    (j = −1 for binary). Then margins ≥ γ ⇔ Z vec(W) ≥ γ, and Σ λ_r z_r = reshape(Zᵀλ)."""
+    if ds.task == "binary":
+        return ds.y[:, None] * ds.X, np.arange(ds.n), np.full(ds.n, -1)
+    k, d = ds.weight_shape
+    i, j = np.divmod(np.arange(ds.n * k), k)
+    keep = j != ds.y[i]
+    i, j = i[keep], j[keep]
+    rows = np.repeat(np.arange(i.size), 2 * d)
+    cols = np.concatenate([ds.y[i, None] * d + np.arange(d), j[:, None] * d + np.arange(d)], axis=1).ravel()
+    vals = np.concatenate([ds.X[i], -ds.X[i]], axis=1).ravel()
+    return sp.csr_matrix((vals, (rows, cols)), shape=(i.size, k * d)), i, j
+
+
+def _task(X, y, norm: Norm, num_classes) -> Dataset:
+    ds = X if isinstance(X, Dataset) else Dataset(X, y, num_classes=num_classes)
+    if ds.task == "regression":
+        raise InvalidDataError("a max margin needs class labels, not regression targets")
+    want = 1 if ds.task == "binary" else 2
+    if norm.ndim != want:
+        hint = ("binary weights are vectors: use l1, l2, linf or lp:<p>" if want == 1 else
+                "multiclass weights are k×d matrices: use fro, spectral, nuclear, entry_l1, entry_linf "
+                "(labels in {−1, +1} are read as binary)")
+        raise InvalidDataError(f"norm {norm.name!r} does not fit a {ds.task} problem: {hint}")
+    return ds
+
+
+# ------------------------------------------------------------------------------------------- max margin
+
+@dataclass(frozen=True)
+class MaxMargin:
+    """A certified solution of max_{‖W‖≤1} min_i margin_i(W).
+
+    `W` is one maximiser (unit norm); when the maximiser is not unique, compare directions with
+    `OptimalFace.distance`, not with W. `margin` is the achieved margin of W, within `certificate.rel_gap`
+    of the dual bound. `duals` are the multipliers on the simplex: shape (n,) binary, (n, k) multiclass
+    (0 at j = y_i); `support` the points with Σ_j λ_ij > SUPPORT_TOL.
+    """
+
+    W: np.ndarray
+    margin: float
+    duals: np.ndarray
+    support: np.ndarray
+    norm: str
+    task: str
+    solver: str
+    status: str
+    certificate: Certificate
+    attempts: tuple[Attempt, ...]
+    seconds: float
+
+    def summary(self) -> dict:
+        """The numbers a report needs, as plain types."""
+        c = self.certificate
+        return {"norm": self.norm, "task": self.task, "margin": self.margin, "dual_bound": c.upper,
+                "rel_gap": c.rel_gap, "support_size": int(self.support.size), "solver": self.solver,
+                "status": self.status, "seconds": self.seconds}
+
+
+def max_margin(X, y=None, norm: str | Norm = "l2", *, num_classes: int | None = None,
+               solvers: tuple[str, ...] | None = None, rtol: float = CERTIFICATE_RTOL) -> MaxMargin:
+    """Solve max γ s.t. margin_i(W) ≥ γ ∀i, ‖W‖ ≤ 1 in float64 and certify it (see module docstring).
+
+    `X` may be a `Dataset` (then `y` is ignored). Labels ±1 are binary (vector norm), 0..k−1 multiclass
+    (matrix norm). The data are rescaled to max |x_ij| = 1 for the solver and the answer scaled back.
+    Raises `InvalidDataError`, `NotSeparableError` (with the best margin and Gordan's witness) or
+    `SolverError` (with every attempt).
+    """
+    start = time.perf_counter()
+    norm = norms.get(norm)
+    ds = _task(X, y, norm, num_classes)
+    scale = np.abs(ds.X).max()
+    if scale == 0:
+        raise NotSeparableError("not separable: every point is 0, so every margin is 0", 0.0)
+    Z, point, rival = signed_points(ds)
+    w = cp.Variable(int(np.prod(ds.weight_shape)))
+    gamma = cp.Variable()
+    fits = (Z / scale) @ w >= gamma
+    problem = cp.Problem(cp.Maximize(gamma), [fits, norm.cvxpy(cp.reshape(w, ds.weight_shape, order="C")) <= 1])
+
+    def certify() -> Certificate:
+        lam = _simplex(fits.dual_value)
+        upper = float(norm.dual_norm((Z.T @ lam).reshape(ds.weight_shape)))
+        if upper <= SEPARABILITY_TOL * scale:
+            witness = np.flatnonzero(np.bincount(point, lam, ds.n) > SUPPORT_TOL)
+            raise NotSeparableError(
+                f"not separable under {norm.name}: the best achievable margin is {gamma.value * scale:.3g} "
+                f"(≤ 0 up to solver accuracy); points {witness.tolist()} carry the certificate "
+                f"‖Σ λ_i z_i‖_* = {upper:.2e} with λ on the simplex (Gordan)",
+                float(gamma.value * scale), witness, lam)
+        lower = float(normalized_margin(ds.X, ds.y, w.value.reshape(ds.weight_shape), norm))
+        return Certificate(lower, upper, rtol)
+
+    attempt, attempts = solve_certified(problem, solvers or norm.solvers, certify, f"the {norm.name} max margin")
+    lam = _simplex(fits.dual_value)
+    W = w.value.reshape(ds.weight_shape)
+    W = W / norm.value(W)
+    duals = np.bincount(point, lam, ds.n) if ds.task == "binary" else _pair_matrix(lam, point, rival, ds)
+    per_point = duals if duals.ndim == 1 else duals.sum(1)
+    return MaxMargin(W, attempt.certificate.lower, duals, np.flatnonzero(per_point > SUPPORT_TOL), norm.name,
+                     ds.task, attempt.solver, attempt.status, attempt.certificate, attempts,
+                     time.perf_counter() - start)
+
+
+def _simplex(lam) -> np.ndarray:
+    lam = np.clip(np.asarray(lam, dtype=np.float64).ravel(), 0, None)
+    total = lam.sum()
+    return lam / total if total > 0 else lam
+
+
+def _pair_matrix(lam, point, rival, ds: Dataset) -> np.ndarray:
+    out = np.zeros((ds.n, ds.num_classes))
+    out[point, rival] = lam
+    return out
+
+
+# ----------------------------------------------------------------------------------------- optimal face
+
+class OptimalFace:
+    """The set F = {V : ‖V‖ ≤ 1, margin_i(V) ≥ γ(1 − rtol) ∀i} of max-margin solutions, γ the certified margin.
+
+    For ℓ1, ℓ∞, spectral and entrywise norms F is often more than one point; `distance(W)` is the Euclidean
+    (Frobenius) distance from W/‖W‖ to F, a second convex solve. The projection problem is compiled once
+    (cvxpy parameter), so distances along a trajectory cost one solve each. Since γ ≤ γ*, F contains every
+    exact maximiser, and the distance is an upper bound on the distance to them minus nothing: a positive
+    distance to F is a positive distance to the true optimal set.
+    """
+
+    def __init__(self, X, y=None, norm: str | Norm = "l2", *, reference: MaxMargin | None = None,
+                 num_classes: int | None = None, rtol: float = CERTIFICATE_RTOL):
+        self.norm = norms.get(norm)
+        self.data = _task(X, y, self.norm, num_classes)
+        self.reference = reference or max_margin(self.data, norm=self.norm, rtol=rtol)
+        scale = np.abs(self.data.X).max()
+        Z, _, _ = signed_points(self.data)
+        shape = self.data.weight_shape
+        self._v = cp.Variable(int(np.prod(shape)))
+        self._point = cp.Parameter(self._v.size)
+        floor = self.reference.margin * (1 - rtol) / scale
+        self._problem = cp.Problem(cp.Minimize(cp.norm2(self._v - self._point)),
+                                   [(Z / scale) @ self._v >= floor,
+                                    self.norm.cvxpy(cp.reshape(self._v, shape, order="C")) <= 1])
+
+    def distance(self, W) -> float:
+        """‖W/‖W‖ − Π_F(W/‖W‖)‖_F, computed from the returned projection (which is checked to lie in F)."""
+        W = np.asarray(W, dtype=np.float64)
+        if W.shape != self.data.weight_shape:
+            raise InvalidDataError(f"W has shape {W.shape}; this problem's weights are {self.data.weight_shape}")
+        point = (W / self.norm.value(W)).ravel()
+        self._point.value = point
+        errors = []
+        for solver in self.norm.solvers:
+            try:
+                self._problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
+            except cp.error.SolverError as exc:
+                errors.append(f"{solver}: {exc}")
+                continue
+            if self._problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+                return float(np.linalg.norm(point - self._v.value))
+            errors.append(f"{solver}: {self._problem.status}")
+        raise SolverError(f"projection onto the {self.norm.name} optimal face failed: {'; '.join(errors)}",
+                          ())
+
+
+def optimal_face_distance(X, y, W, norm: str | Norm, *, reference: MaxMargin | None = None) -> float:
+    """Euclidean distance from W/‖W‖ to the set of max-margin solutions under `norm` (see `OptimalFace`)."""
+    return OptimalFace(X, y, norm, reference=reference).distance(W)

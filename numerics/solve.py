@@ -1,0 +1,89 @@
+"""Solve a cvxpy problem and accept the answer only if a certificate closes.
+
+The certificate brackets the optimum, lower ≤ OPT ≤ upper, with both bounds recomputed in float64 from
+the returned primal and dual points (weak duality), so a solver's "optimal" is never taken on its word.
+Solvers are tried in the order the norm prefers; each try is recorded as an `Attempt`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import cvxpy as cp
+
+from numerics.errors import SolverError
+
+SOLVER_OPTIONS: dict[str, dict] = {
+    "CLARABEL": {},  # interior point; its default gap tolerances are 1e-8
+    "SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
+}
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """lower ≤ optimum ≤ upper, each recomputed from the returned points; accepted if rel_gap ≤ rtol."""
+
+    lower: float
+    upper: float
+    rtol: float
+
+    @property
+    def gap(self) -> float:
+        return self.upper - self.lower
+
+    @property
+    def rel_gap(self) -> float:
+        scale = max(abs(self.lower), abs(self.upper))
+        return abs(self.gap) / scale if scale > 0 else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.rel_gap <= self.rtol  # NaN compares False: a NaN bound never certifies
+
+    def __str__(self) -> str:
+        return f"[{self.lower:.10g}, {self.upper:.10g}] rel. gap {self.rel_gap:.1e} (tol {self.rtol:.0e})"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One solver's try: its status, time, and the certificate of what it returned (None if it returned none)."""
+
+    solver: str
+    status: str
+    seconds: float
+    certificate: Certificate | None = None
+    error: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.certificate is not None and self.certificate.ok
+
+
+def solve_certified(problem: cp.Problem, solvers: Sequence[str], certify: Callable[[], Certificate],
+                    what: str) -> tuple[Attempt, tuple[Attempt, ...]]:
+    """Try `solvers` in order on `problem`; return the first attempt whose `certify()` closes, with all tries.
+
+    `certify` reads the variables' values after a solve; it may raise a domain error (e.g.
+    `NotSeparableError`) that the certificate itself proves. Raises `SolverError` if no solver certifies.
+    """
+    attempts: list[Attempt] = []
+    for solver in solvers:
+        start = time.perf_counter()
+        try:
+            problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
+        except cp.error.SolverError as exc:
+            attempts.append(Attempt(solver, "error", time.perf_counter() - start, error=str(exc)))
+            continue
+        seconds = time.perf_counter() - start
+        if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            attempts.append(Attempt(solver, problem.status, seconds))
+            continue
+        attempt = Attempt(solver, problem.status, seconds, certify())
+        attempts.append(attempt)
+        if attempt.accepted:
+            return attempt, tuple(attempts)
+    tried = "; ".join(f"{a.solver}: {a.status}" + (f", {a.certificate}" if a.certificate else "")
+                      + (f" ({a.error})" if a.error else "") for a in attempts)
+    raise SolverError(f"no solver certified {what}: {tried}", tuple(attempts))
