@@ -160,14 +160,24 @@ def gaussian_binary(n: int, d: int, *, margin: float = 0.1, sparsity: int | None
 
 def gaussian_multiclass(n: int, d: int, k: int, *, margin: float = 0.1, rank: int | None = None,
                         seed: int) -> Dataset:
-    """x ~ N(0, I_d) labelled by argmax of a teacher W* ∈ R^{k×d} with unit-ℓ2 rows (of rank `rank` if
-    given), keeping only points whose teacher margin is ≥ `margin`; classes balanced (n ≥ k)."""
+    """x ~ N(0, I_d) labelled by argmax of a teacher W* = A·B ∈ R^{k×d} of rank r = min(rank or k, d), B with
+    orthonormal rows and A with unit rows (equally spaced on the circle when r = 2, so that no class is
+    crowded out), keeping only points whose teacher margin is ≥ `margin`; classes balanced (n ≥ k)."""
     if n < k:
         raise ValueError(f"need n ≥ k to place a point in every class; got n = {n}, k = {k}")
+    r = min(rank or k, d)
+    if k > 2 and r < 2:
+        raise ValueError(f"a rank-1 teacher with unit rows has at most two distinct rows ±b, so only two of "
+                         f"the k = {k} classes can win; use rank ≥ 2 and d ≥ 2")
     rng = np.random.default_rng(seed)
-    r = rank or min(k, d)
-    W = rng.standard_normal((k, r)) @ rng.standard_normal((r, d))
-    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    if r == 2:
+        angle = 2 * np.pi * np.arange(k) / k + rng.uniform(0, 2 * np.pi)
+        A = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    else:
+        A = rng.standard_normal((k, r))
+        A /= np.linalg.norm(A, axis=1, keepdims=True)
+    B = np.linalg.qr(rng.standard_normal((d, r)))[0].T
+    W = A @ B
     want = np.full(k, n // k) + (np.arange(k) < n % k)
     X, y = _rejection_sample(rng, W, want, margin)
     kind = f"rank-{rank}" if rank else "dense"

@@ -199,9 +199,8 @@ class OptimalFace:
 
     For ℓ1, ℓ∞, spectral and entrywise norms F is often more than one point; `distance(W)` is the Euclidean
     (Frobenius) distance from W/‖W‖ to F, a second convex solve. The projection problem is compiled once
-    (cvxpy parameter), so distances along a trajectory cost one solve each. Since γ ≤ γ*, F contains every
-    exact maximiser, and the distance is an upper bound on the distance to them minus nothing: a positive
-    distance to F is a positive distance to the true optimal set.
+    (cvxpy parameter), so distances along a trajectory cost one solve each. Since γ(1 − rtol) ≤ γ*, F holds
+    every exact maximiser: a W at positive distance from F is certainly not a maximiser.
     """
 
     def __init__(self, X, y=None, norm: str | Norm = "l2", *, reference: MaxMargin | None = None,
@@ -220,24 +219,25 @@ class OptimalFace:
                                     self.norm.cvxpy(cp.reshape(self._v, shape, order="C")) <= 1])
 
     def distance(self, W) -> float:
-        """‖W/‖W‖ − Π_F(W/‖W‖)‖_F, computed from the returned projection (which is checked to lie in F)."""
+        """‖W/‖W‖ − Π_F(W/‖W‖)‖_F, measured from the projection the solver returns."""
         W = np.asarray(W, dtype=np.float64)
         if W.shape != self.data.weight_shape:
             raise InvalidDataError(f"W has shape {W.shape}; this problem's weights are {self.data.weight_shape}")
         point = (W / self.norm.value(W)).ravel()
         self._point.value = point
-        errors = []
+        attempts = []
         for solver in self.norm.solvers:
+            start = time.perf_counter()
             try:
                 self._problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
             except cp.error.SolverError as exc:
-                errors.append(f"{solver}: {exc}")
+                attempts.append(Attempt(solver, "error", time.perf_counter() - start, error=str(exc)))
                 continue
             if self._problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
                 return float(np.linalg.norm(point - self._v.value))
-            errors.append(f"{solver}: {self._problem.status}")
-        raise SolverError(f"projection onto the {self.norm.name} optimal face failed: {'; '.join(errors)}",
-                          ())
+            attempts.append(Attempt(solver, self._problem.status, time.perf_counter() - start))
+        tried = "; ".join(f"{a.solver}: {a.status}" for a in attempts)
+        raise SolverError(f"projection onto the {self.norm.name} optimal face failed: {tried}", tuple(attempts))
 
 
 def optimal_face_distance(X, y, W, norm: str | Norm, *, reference: MaxMargin | None = None) -> float:

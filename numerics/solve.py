@@ -8,6 +8,7 @@ Solvers are tried in the order the norm prefers; each try is recorded as an `Att
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -72,7 +73,9 @@ def solve_certified(problem: cp.Problem, solvers: Sequence[str], certify: Callab
     for solver in solvers:
         start = time.perf_counter()
         try:
-            problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
+            with warnings.catch_warnings():  # "may be inaccurate": the certificate below decides that
+                warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
+                problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
         except cp.error.SolverError as exc:
             attempts.append(Attempt(solver, "error", time.perf_counter() - start, error=str(exc)))
             continue
