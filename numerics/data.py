@@ -66,7 +66,10 @@ def validate(X, y, task: str | None = None, num_classes: int | None = None):
     Raises `InvalidDataError` naming the cause: shapes, NaN/Inf, extreme scale, non-integer or out-of-range
     labels, a single class, or the same point with two labels.
     """
-    X = np.array(X, dtype=np.float64, copy=True)
+    try:
+        X = np.array(X, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise InvalidDataError(f"X must be numeric: {exc}") from None
     y = np.array(y, copy=True)
     if X.ndim != 2:
         raise InvalidDataError(f"X must be a 2-D array (n points × d features); got shape {X.shape}")

@@ -33,9 +33,8 @@ class Lp(Norm):
             raise ValueError(f"ℓp is a norm only for p ≥ 1; got p = {p}")
         self.p, self.ndim = p, ndim
         self.q = 1.0 if math.isinf(p) else (math.inf if p == 1 else p / (p - 1))
-        short = {1.0: "l1", 2.0: "l2", math.inf: "linf"}.get(p)
-        base = short if short else f"lp:{_fmt(p)}"
-        self.name = base if ndim == 1 else ("entry_" + base if short else f"entry_lp:{_fmt(p)}")
+        short = {1.0: "l1", 2.0: "l2", math.inf: "linf"} if ndim == 1 else {1.0: "entry_l1", math.inf: "entry_linf"}
+        self.name = short.get(p, f"{'lp' if ndim == 1 else 'entry_lp'}:{_fmt(p)}")
         sub = r"\infty" if math.isinf(p) else _fmt(p)
         self.symbol = rf"\|\cdot\|_{{{sub}}}" if ndim == 1 else rf"\|\operatorname{{vec}}(\cdot)\|_{{{sub}}}"
 
@@ -47,7 +46,13 @@ class Lp(Norm):
         return x.flatten(-2) if self.ndim == 2 else x
 
     def _value(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.linalg.vector_norm(self._flat(x), ord=self.p, dim=-1)
+        flat = self._flat(x)
+        if self.p in (1.0, math.inf):
+            return torch.linalg.vector_norm(flat, ord=self.p, dim=-1)
+        # ‖x‖_p = m·‖x/m‖_p with m = max|x_i|: torch forms |x_i|^p directly, which under/overflows
+        # (e.g. p = 3 at |x| ~ 1e-200).
+        m = flat.abs().amax(dim=-1, keepdim=True)
+        return m.squeeze(-1) * torch.linalg.vector_norm(flat / m.clamp_min(torch.finfo(x.dtype).tiny), ord=self.p, dim=-1)
 
     def lmo(self, g: torch.Tensor) -> torch.Tensor:
         self._check_shape(g)
@@ -71,9 +76,13 @@ class Lp(Norm):
         return cp.norm(x, "inf" if math.isinf(self.p) else self.p)
 
 
-@cache
 def lp(p: float, ndim: int = 1) -> Lp:
-    """The (cached) ℓp norm object."""
+    """The ℓp norm object, one per (p, ndim)."""
+    return _lp(float(p), int(ndim))
+
+
+@cache
+def _lp(p: float, ndim: int) -> Lp:
     return Lp(p, ndim)
 
 

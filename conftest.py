@@ -1,0 +1,16 @@
+"""Hypothesis profiles for the whole repository (tests/ and the verify/ checklist).
+
+``ci`` (the default): derandomized — the same examples on every run — and bounded, so the suite's time is
+predictable. ``dev``: random and ten times longer; choose it with ``--hypothesis-profile=dev`` or
+``HYPOTHESIS_PROFILE=dev``.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", derandomize=True, max_examples=25, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=250, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,128 @@
+"""Norms: Hölder's equality case for every LMO, duality checked against cvxpy, documented tie-breaking."""
+
+import math
+
+import cvxpy as cp
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+from hypothesis.extra.numpy import arrays
+
+from numerics import norms
+
+VECTOR = ["l1", "l2", "linf", "lp:3", "lp:1.5"]
+MATRIX = ["fro", "spectral", "nuclear", "entry_l1", "entry_linf"]
+ALL = VECTOR + MATRIX
+
+
+@st.composite
+def gradients(draw, ndim: int):
+    """Batched gradients with entries spanning several scales, zeros and ties included."""
+    batch = draw(st.integers(1, 3))
+    shape = (batch, draw(st.integers(1, 6))) + ((draw(st.integers(1, 6)),) if ndim == 2 else ())
+    base = draw(arrays(np.float64, shape, elements=st.sampled_from([0.0, 1.0, -1.0, 2.5]) | st.floats(-10, 10)))
+    return torch.as_tensor(base * 10.0 ** draw(st.integers(-6, 6)))
+
+
+@pytest.mark.parametrize("name", ALL)
+@given(data=st.data())
+def test_lmo_attains_the_dual_norm_inside_the_unit_ball(name, data):
+    norm = norms.get(name)
+    g = data.draw(gradients(norm.ndim))
+    d = norm.lmo(g)
+    assert d.shape == g.shape
+    inner = (g * d).flatten(1).sum(1)
+    scale = g.abs().flatten(1).sum(1)  # ≥ every dual norm here, up to √(size)
+    np.testing.assert_allclose(inner, norm.dual_norm(g), rtol=1e-12, atol=1e-12 * float(scale.max()))
+    assert bool((norm.value(d) <= 1 + 1e-12).all())
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_dual_norm_is_the_support_function_of_the_cvxpy_ball(name):
+    """‖g‖_* = max{<g, d> : ‖d‖ ≤ 1} solved by cvxpy on the norm's own atom: checks dual map and atom together."""
+    norm = norms.get(name)
+    g = np.random.default_rng(0).standard_normal((3, 4) if norm.ndim == 2 else (5,))
+    d = cp.Variable(g.shape)
+    problem = cp.Problem(cp.Maximize(cp.sum(cp.multiply(g, d))), [norm.cvxpy(d) <= 1])
+    problem.solve(solver=norm.solvers[0])
+    assert problem.status == cp.OPTIMAL
+    assert problem.value == pytest.approx(float(norm.dual_norm(g)), rel=1e-6)
+    assert float(norm.cvxpy(cp.Constant(g)).value) == pytest.approx(float(norm.value(g)), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_dual_of_dual_is_itself_names_round_trip_and_numpy_agrees_with_torch(name):
+    norm = norms.get(name)
+    assert norm.dual.dual is norm
+    assert norms.get(norm.name) is norm and norms.get(norm.dual.name) is norm.dual
+    g = np.random.default_rng(1).standard_normal((2, 3, 4) if norm.ndim == 2 else (2, 5))
+    np.testing.assert_allclose(norm.value(g), norm.value(torch.as_tensor(g)).numpy(), rtol=1e-15)
+    assert isinstance(norm.value(g[0]), float | np.floating)
+
+
+@pytest.mark.parametrize("name, reference", [
+    ("l1", lambda x: np.linalg.norm(x, 1)), ("l2", np.linalg.norm), ("linf", lambda x: np.linalg.norm(x, np.inf)),
+    ("lp:3", lambda x: np.sum(np.abs(x) ** 3) ** (1 / 3)), ("fro", lambda x: np.linalg.norm(x, "fro")),
+    ("spectral", lambda x: np.linalg.norm(x, 2)), ("nuclear", lambda x: np.linalg.norm(x, "nuc")),
+    ("entry_l1", lambda x: np.abs(x).sum()), ("entry_linf", lambda x: np.abs(x).max()),
+])
+def test_value_matches_numpy(name, reference):
+    norm = norms.get(name)
+    x = np.random.default_rng(2).standard_normal((4, 6) if norm.ndim == 2 else (6,))
+    assert norm.value(x) == pytest.approx(reference(x), rel=1e-13)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_lmo_of_zero_is_zero(name):
+    norm = norms.get(name)
+    g = torch.zeros((2, 3, 4) if norm.ndim == 2 else (2, 5), dtype=torch.float64)
+    assert bool((norm.lmo(g) == 0).all())
+
+
+def test_documented_choices_at_ties():
+    g = torch.tensor([3.0, -3.0, 1.0, 0.0], dtype=torch.float64)
+    assert norms.get("l1").lmo(g).tolist() == [1.0, 0.0, 0.0, 0.0]  # lowest index among the ties
+    assert norms.get("linf").lmo(g).tolist() == [1.0, -1.0, 1.0, 0.0]  # sign(0) = 0
+    G = torch.tensor([[3.0, 3.0], [1.0, -1.0]], dtype=torch.float64)
+    assert norms.get("entry_l1").lmo(G).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+def test_spectral_lmo_drops_the_null_singular_pairs():
+    """For rank-1 G = σ u vᵀ the polar factor is u vᵀ (rank 1), not U Vᵀ over a completed basis (rank 3)."""
+    rng = np.random.default_rng(3)
+    u, v = rng.standard_normal(3), rng.standard_normal(4)
+    u, v = u / np.linalg.norm(u), v / np.linalg.norm(v)
+    D = norms.get("spectral").lmo(torch.as_tensor(5.0 * np.outer(u, v)))
+    np.testing.assert_allclose(D.numpy(), np.outer(u, v), atol=1e-14)
+    assert np.linalg.matrix_rank(D.numpy()) == 1
+
+
+def test_nuclear_lmo_is_the_top_singular_pair():
+    G = torch.tensor([[1.0, 0.0], [0.0, 3.0]], dtype=torch.float64)
+    assert norms.get("nuclear").lmo(G).tolist() == [[0.0, 0.0], [0.0, 1.0]]
+
+
+def test_lp_lmo_has_no_overflow_at_extreme_scales():
+    g = torch.tensor([1e300, -1e300, 1e-300], dtype=torch.float64)
+    d = norms.get("lp:1.5").lmo(g)  # q = 3: |g|^2 would overflow without the max-scaling
+    assert bool(torch.isfinite(d).all())
+    assert float(norms.get("lp:1.5").value(d)) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_registry_names_and_errors():
+    assert norms.get("lp:2") is norms.get("l2")
+    assert norms.get("lp:inf") is norms.get("linf")
+    assert norms.get("lp:3").dual.name == "lp:1.5"
+    assert norms.get("entry_lp:2").dual.name == "entry_lp:2"
+    assert norms.get("entry_l1").dual is norms.get("entry_linf")
+    assert norms.get("spectral").dual is norms.get("nuclear")
+    assert math.isinf(norms.get("l1").q)
+    with pytest.raises(KeyError, match="unknown norm 'l7'.*known"):
+        norms.get("l7")
+    with pytest.raises(KeyError, match="needs an exponent"):
+        norms.get("lp")
+    with pytest.raises(ValueError, match="p ≥ 1"):
+        norms.get("lp:0.5")
+    with pytest.raises(ValueError, match="acts on matrices"):
+        norms.get("spectral").value(np.ones(3))
