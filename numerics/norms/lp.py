@@ -50,9 +50,9 @@ class Lp(Norm):
         if self.p in (1.0, math.inf):
             return torch.linalg.vector_norm(flat, ord=self.p, dim=-1)
         # ‖x‖_p = m·‖x/m‖_p with m = max|x_i|: torch forms |x_i|^p directly, which under/overflows
-        # (e.g. p = 3 at |x| ~ 1e-200).
-        m = flat.abs().amax(dim=-1, keepdim=True)
-        return m.squeeze(-1) * torch.linalg.vector_norm(flat / m.clamp_min(torch.finfo(x.dtype).tiny), ord=self.p, dim=-1)
+        # (p = 3 at |x| ~ 1e-200, p = 2 at 1e±300).
+        m = _max_abs(flat)
+        return m.squeeze(-1) * torch.linalg.vector_norm(flat / m, ord=self.p, dim=-1)
 
     def lmo(self, g: torch.Tensor) -> torch.Tensor:
         self._check_shape(g)
@@ -63,12 +63,11 @@ class Lp(Norm):
         elif math.isinf(self.p):
             d = flat.sign()
         else:
-            # Scale by max|g| first so |g|^{q-1} cannot overflow; the norm of the scaled vector is ≥ 1.
-            a = flat.abs()
-            a = a / a.amax(dim=-1, keepdim=True).clamp_min(torch.finfo(a.dtype).tiny)
+            # Scale by max|g| first so |g|^{q-1} cannot under/overflow; the scaled vector has norm ≥ 1 (or is 0).
+            a = flat.abs() / _max_abs(flat)
             num = a.pow(self.q - 1)
             den = torch.linalg.vector_norm(a, ord=self.q, dim=-1, keepdim=True).pow(self.q - 1)
-            d = flat.sign() * num / den.clamp_min(torch.finfo(a.dtype).tiny)
+            d = flat.sign() * num / torch.where(den > 0, den, 1.0)
         return d.reshape(g.shape)
 
     def cvxpy(self, expr: cp.Expression) -> cp.Expression:
@@ -79,6 +78,12 @@ class Lp(Norm):
 def lp(p: float, ndim: int = 1) -> Lp:
     """The ℓp norm object, one per (p, ndim)."""
     return _lp(float(p), int(ndim))
+
+
+def _max_abs(flat: torch.Tensor) -> torch.Tensor:
+    """max_i |x_i| over the last dimension (kept), with 1 in place of 0 so that it can divide."""
+    m = flat.abs().amax(dim=-1, keepdim=True)
+    return torch.where(m > 0, m, 1.0)
 
 
 @cache
