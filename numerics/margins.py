@@ -160,12 +160,13 @@ def max_margin(X, y=None, norm: str | Norm = "l2", *, num_classes: int | None = 
         lam = _simplex(fits.dual_value)
         upper = float(norm.dual_norm((Z.T @ lam).reshape(ds.weight_shape)))
         if upper <= SEPARABILITY_TOL * scale:
-            witness = np.flatnonzero(np.bincount(point, lam, ds.n) > SUPPORT_TOL)
+            per_point = np.bincount(point, lam, ds.n)
+            witness = np.flatnonzero(per_point > SUPPORT_TOL)
             raise NotSeparableError(
                 f"not separable under {norm.name}: the best achievable margin is {gamma.value * scale:.3g} "
                 f"(≤ 0 up to solver accuracy); points {witness.tolist()} carry the certificate "
                 f"‖Σ λ_i z_i‖_* = {upper:.2e} with λ on the simplex (Gordan)",
-                float(gamma.value * scale), witness, lam)
+                float(gamma.value * scale), witness, per_point[witness])
         lower = float(normalized_margin(ds.X, ds.y, w.value.reshape(ds.weight_shape), norm))
         return Certificate(lower, upper, rtol)
 

@@ -203,8 +203,10 @@ def test_a_point_at_the_origin_makes_any_data_non_separable(norm):
 
 def test_multiclass_non_separable():
     X = np.array([[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]])  # class 1 lies between classes 0 and 2 on a ray
-    with pytest.raises(NotSeparableError):
+    with pytest.raises(NotSeparableError) as info:
         max_margin(X, np.array([0, 1, 0]), "fro")
+    assert info.value.weights.shape == info.value.witness.shape
+    assert info.value.weights.sum() == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("y, norm, message", [
