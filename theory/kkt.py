@@ -1,0 +1,223 @@
+"""KKT conditions of the generalized max-margin problem min ‖W‖ s.t. margin_r(W) = <z_r, W> ≥ 1 ∀r.
+
+Lagrangian L(W, μ) = ‖W‖ − Σ_r μ_r(<z_r, W> − 1), μ ≥ 0. At an optimum W° (= W*/γ*, W* the unit-norm
+maximiser), G = Σ μ_r z_r lies in ∂‖W°‖: ‖G‖_* = 1 and <G, W°> = ‖W°‖, with μ_r(<z_r, W°> − 1) = 0. For
+½‖w‖₂² the stationarity reads w = Σ α_r z_r (α = μ‖w‖). The multipliers relate to those on the simplex
+returned by `numerics.margins.max_margin` by μ = λ/γ* (and α = λ/γ*²).
+
+`epsilon_kkt` is the approximate-KKT residual of Lyu & Li 2020 (Def. of (ε, δ)-KKT points; Ji & Telgarsky
+2020) for min ½‖θ‖² s.t. q_r(θ) ≥ 1, evaluable on any θ that separates the data.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import NamedTuple
+
+import numpy as np
+import scipy.optimize
+import sympy
+
+from theory.lemma import Lemma, register
+from theory.symbols import Inner, Norm, STAR
+
+LYU_LI = "Lyu and Li 2020, Gradient descent maximizes the margin of homogeneous networks, Def. of (ε, δ)-KKT"
+
+
+class EpsilonKKT(NamedTuple):
+    """θ is an (ε, δ)-KKT point: some λ ≥ 0 has ‖θ̃ − Σλ_r∇q_r(θ̃)‖₂ = ε and Σλ_r(q_r(θ̃) − 1) = δ, where θ̃ =
+    θ/q_min^{1/L} is rescaled to minimum margin 1. λ minimises ε² + δ² (one NNLS), so that both are small
+    together whenever some λ makes them so; ε alone could be 0 with λ on non-support points when the
+    gradients are linearly dependent."""
+
+    epsilon: float
+    delta: float
+    multipliers: np.ndarray
+
+
+def epsilon_kkt(theta: np.ndarray, margins: np.ndarray, margin_grads: np.ndarray, degree: float = 1.0) -> EpsilonKKT:
+    """(ε, δ)-KKT residual of θ for min ½‖θ‖² s.t. q_r(θ) ≥ 1, for q_r positively homogeneous of `degree` L.
+
+    `margins` (m,) are q_r(θ) and `margin_grads` (m, p) their gradients at θ (flattened). Since
+    q_r(cθ) = c^L q_r(θ) and ∇q_r(cθ) = c^{L−1}∇q_r(θ), θ is rescaled to θ̃ with min_r q_r(θ̃) = 1 first.
+    """
+    theta = np.ravel(theta).astype(np.float64)
+    q = np.asarray(margins, dtype=np.float64)
+    q_min = q.min()
+    if not q_min > 0:
+        raise ValueError(f"θ does not separate the data (min margin {q_min:.3g} ≤ 0): no ε-KKT residual")
+    c = q_min ** (-1.0 / degree)
+    theta_t, q_t = c * theta, q / q_min
+    grads = c ** (degree - 1) * np.asarray(margin_grads, dtype=np.float64).reshape(len(q), -1)
+    system = np.vstack([grads.T, (q_t - 1)[None, :]])
+    lam, _ = scipy.optimize.nnls(system, np.append(theta_t, 0.0), maxiter=50 * system.shape[1])
+    return EpsilonKKT(float(np.linalg.norm(theta_t - grads.T @ lam)), float(lam @ (q_t - 1)), lam)
+
+
+def kkt_points(Z: sympy.Matrix) -> list[tuple[sympy.Matrix, sympy.Matrix]]:
+    """All KKT points (w, α) of min ½‖w‖₂² s.t. Z w ≥ 1, found exactly by enumerating active sets S:
+    w = Z_Sᵀ α_S, Z_S w = 1, α_S ≥ 0, Z w ≥ 1 (rows of Z are the signed points z_r)."""
+    m = Z.rows
+    found = []
+    for size in range(1, m + 1):
+        for S in itertools.combinations(range(m), size):
+            ZS = Z.extract(list(S), list(range(Z.cols)))
+            gram = ZS * ZS.T
+            if gram.det() == 0:
+                continue
+            alpha_S = gram.inv() * sympy.ones(size, 1)
+            w = ZS.T * alpha_S
+            if all(a >= 0 for a in alpha_S) and all(v >= 1 for v in Z * w):
+                alpha = sympy.zeros(m, 1)
+                for j, r in enumerate(S):
+                    alpha[r] = alpha_S[j]
+                if not any(w == w2 for w2, _ in found):
+                    found.append((w, alpha))
+    return found
+
+
+# Three signed points z = (1, 0), (0, 1), (1, 1) (the test suite's hand example): w* = (1, 1), α = (1, 1, 0).
+THREE_POINTS_X = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+THREE_POINTS_Y = np.array([1, 1, -1])
+# Multiclass x_i = e_i with label i (k = d = 3): pairs (i, j ≠ i), z_ij = vec((e_i − e_j) e_iᵀ).
+SIMPLEX_PAIRS = [(i, j) for i in range(3) for j in range(3) if j != i]
+
+
+def _simplex_Z() -> sympy.Matrix:
+    rows = []
+    for i, j in SIMPLEX_PAIRS:
+        Zr = sympy.zeros(3, 3)
+        Zr[i, i], Zr[j, i] = 1, -1
+        rows.append(list(Zr.reshape(1, 9)))
+    return sympy.Matrix(rows)
+
+
+def _binary_symbolic():
+    Z = sympy.Matrix(THREE_POINTS_Y[:, None] * THREE_POINTS_X).applyfunc(sympy.nsimplify)
+    points = kkt_points(Z)
+    w, alpha = points[0]
+    return [len(points) - 1, *(w - sympy.Matrix([1, 1])), *(alpha - sympy.Matrix([1, 1, 0])),
+            1 / sympy.sqrt((w.T * w)[0]) - 1 / sympy.sqrt(2)]
+
+
+def _multiclass_symbolic():
+    points = kkt_points(_simplex_Z())
+    w, alpha = points[0]
+    W = w.reshape(3, 3)
+    return [len(points) - 1, *(W - (sympy.eye(3) - sympy.ones(3, 3) / 3)), *(alpha - sympy.ones(6, 1) / 3)]
+
+
+def _cvxpy_multipliers(X, y, norm):
+    """(W°, μ, Z) from numerics' certified max margin: W° = W*/γ*, μ = λ/γ* on the constraint rows."""
+    from numerics.margins import max_margin, signed_points
+
+    ref = max_margin(X, y, norm)
+    from numerics.data import Dataset
+
+    ds = Dataset(X, y)
+    Z, point, rival = signed_points(ds)
+    Z = Z.toarray() if hasattr(Z, "toarray") else Z
+    lam = ref.duals if ref.duals.ndim == 1 else ref.duals[point, rival]
+    return ref.W / ref.margin, lam / ref.margin, Z, ref
+
+
+def _l2_numeric(rng, multiclass: bool):
+    from numerics import data
+
+    residuals = []
+    if multiclass:
+        cases = [(np.eye(3), np.arange(3)), *((ds.X, ds.y) for ds in [data.gaussian_multiclass(30, 4, 3, seed=int(rng.integers(1 << 30)))])]
+        exact = np.full(6, 1 / 3)
+    else:
+        cases = [(THREE_POINTS_X, THREE_POINTS_Y), *((ds.X, ds.y) for ds in [data.gaussian_binary(40, 5, seed=int(rng.integers(1 << 30)))])]
+        exact = np.array([1.0, 1.0, 0.0])
+    for case, (X, y) in enumerate(cases):
+        W0, mu, Z, ref = _cvxpy_multipliers(X, y, "fro" if multiclass else "l2")
+        alpha = mu * np.linalg.norm(W0)  # for ½‖w‖²: α = μ‖w‖
+        w = W0.ravel()
+        # The dual ½‖Σλz‖² is 1-strongly convex in G = Σλz, so multipliers certified to a relative gap ε
+        # give ‖G − G*‖/γ* ≤ √(2ε): residuals are measured in that unit (≤ 1 where the theory holds).
+        unit = np.sqrt(2 * max(ref.certificate.rel_gap, 1e-16))
+        residuals += [np.linalg.norm(w - Z.T @ alpha) / np.linalg.norm(w) / unit,
+                      np.abs(alpha * (Z @ w - 1)).max() / np.linalg.norm(w) / unit]
+        if case == 0:
+            residuals.append(np.abs(alpha - exact).max() / unit)
+    return np.array(residuals)
+
+
+def _dual_condition_numeric(rng):
+    from numerics import data, norms
+
+    residuals = []
+    binary = data.gaussian_binary(40, 6, seed=int(rng.integers(1 << 30)))
+    multi = data.gaussian_multiclass(30, 5, 3, seed=int(rng.integers(1 << 30)))
+    for ds, names in ((binary, ("l1", "l2", "lp:3", "linf")), (multi, ("fro", "spectral", "nuclear", "entry_linf"))):
+        for name in names:
+            norm = norms.get(name)
+            W0, mu, Z, ref = _cvxpy_multipliers(ds.X, ds.y, name)
+            G = (Z.T @ mu).reshape(W0.shape)
+            n0 = float(norm.value(W0))
+            residuals += [abs(float(norm.dual_norm(G)) - 1), abs(float((G * W0).sum()) - n0) / n0,
+                          np.abs(mu * (Z @ W0.ravel() - 1)).max()]
+    return np.array(residuals)
+
+
+def _epsilon_symbolic():
+    """At the exact KKT point of the three-point example, the residual vector and δ vanish."""
+    Z = sympy.Matrix(THREE_POINTS_Y[:, None] * THREE_POINTS_X).applyfunc(sympy.nsimplify)
+    w, alpha = kkt_points(Z)[0]
+    q = Z * w
+    return [*(w - Z.T * alpha), sum(a * (qi - 1) for a, qi in zip(alpha, q))]
+
+
+def _epsilon_numeric(rng):
+    """ε ≈ 0 at the certified max-margin direction (at any scale), ε clearly > 0 at the teacher's direction.
+
+    Units as in `_l2_numeric`: the reference is certified to a relative gap g, which allows a relative
+    direction error √(2g); ε/‖θ̃‖ and δ/‖θ̃‖² are measured in that unit (≤ 1), and the teacher must be
+    at least 100 units away (the third residual is ≤ 1 iff so).
+    """
+    from numerics import data
+    from numerics.margins import max_margin
+
+    ds = data.gaussian_binary(30, 4, margin=0.2, seed=int(rng.integers(1 << 30)))
+    Z = ds.y[:, None] * ds.X
+    ref = max_margin(ds, norm="l2")
+    unit = np.sqrt(2 * max(ref.certificate.rel_gap, 1e-16))
+    size = 1 / ref.margin  # ‖θ̃‖ at the optimum
+    at_optimum = epsilon_kkt(7.0 * ref.W, Z @ (7.0 * ref.W), Z)
+    teacher = epsilon_kkt(ds.teacher, Z @ ds.teacher, Z)
+    return np.array([at_optimum.epsilon / size / unit, abs(at_optimum.delta) / size**2 / unit,
+                     100 * unit * size / max(teacher.epsilon, 1e-300)])
+
+
+w_, mu_, z_, r_ = sympy.Symbol("W"), sympy.Symbol(r"\mu"), sympy.Symbol("z"), sympy.Symbol("r")
+G_ = sympy.Sum(sympy.Indexed(mu_, r_) * sympy.Indexed(z_, r_), (r_, 1, sympy.Symbol("m")))
+
+LEMMAS = [
+    Lemma("kkt.l2.binary", r"KKT of the $\ell_2$ max-margin problem: $w$ is a non-negative combination of the support vectors",
+          "Vapnik 1998; Soudry et al. 2018, eq. (4)",
+          sympy.And(sympy.Eq(sympy.Symbol("w"), sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("y", r_) * sympy.Indexed("x", r_), (r_, 1, sympy.Symbol("n"))), evaluate=False),
+                    sympy.Eq(sympy.Indexed("alpha", r_) * (sympy.Indexed("y", r_) * Inner(sympy.Symbol("w"), sympy.Indexed("x", r_)) - 1), 0, evaluate=False), evaluate=False),
+          assumptions=(r"$\alpha \ge 0$", r"$y_r \langle w, x_r\rangle \ge 1$", r"$\min \frac12\|w\|_2^2$ s.t. the margins are $\ge 1$"),
+          symbolic=_binary_symbolic, numeric=lambda rng: _l2_numeric(rng, False), tolerance=1.0),
+    Lemma("kkt.fro.multiclass", r"KKT of the multiclass Frobenius max-margin problem on $x_i = e_i$: $W = I - \frac13 \mathbf{1}\mathbf{1}^T$, all multipliers $\frac13$",
+          "Multiclass max margin (Crammer and Singer 2001); NucGD (Xie et al. 2026) uses its nuclear analogue",
+          sympy.Eq(w_, sympy.Sum(sympy.Indexed("alpha", r_) * (sympy.Symbol("e_{y_r}") - sympy.Symbol("e_{j_r}")) * sympy.Symbol("x_r^T"), (r_, 1, sympy.Symbol("m"))), evaluate=False),
+          assumptions=(r"$\alpha \ge 0$", r"$(Wx_i)_{y_i} - (Wx_i)_j \ge 1$ for all $j \ne y_i$"),
+          symbolic=_multiclass_symbolic, numeric=lambda rng: _l2_numeric(rng, True), tolerance=1.0),
+    Lemma("kkt.norm.dual_condition", r"At the max margin under any norm, $\sum_r \mu_r z_r$ is a unit dual-norm subgradient of $\|W\|$",
+          "Gunasekar et al. 2018, Sec. 3 (KKT of the generalized max-margin problem)",
+          sympy.And(sympy.Eq(Norm(G_, STAR), 1, evaluate=False), sympy.Eq(Inner(G_, w_), Norm(w_, sympy.Symbol("")), evaluate=False), evaluate=False),
+          assumptions=(r"$\mu \ge 0$, $\mu_r(\langle z_r, W\rangle - 1) = 0$", r"$\|\cdot\|_*$ the dual norm"),
+          outside_algebra="the subdifferential of a general norm is not algebraic; checked numerically for l1, l2, l3, linf, "
+                          "fro, spectral, nuclear, entry_linf against cvxpy's multipliers",
+          numeric=_dual_condition_numeric, tolerance=1e-5),
+    Lemma("kkt.epsilon_residual", r"The $(\varepsilon,\delta)$-KKT residual vanishes at the max-margin direction and not elsewhere",
+          LYU_LI,
+          sympy.Eq(sympy.Symbol(r"\varepsilon(\theta)"), sympy.Symbol(r"\min_{\lambda \ge 0} \| \tilde\theta - \sum_r \lambda_r \nabla q_r(\tilde\theta)\|_2"), evaluate=False),
+          assumptions=(r"$\tilde\theta = \theta / q_{\min}(\theta)^{1/L}$", r"$q_r$ positively homogeneous of degree $L$"),
+          symbolic=_epsilon_symbolic, numeric=_epsilon_numeric, tolerance=1.0),
+]
+for _lemma in LEMMAS:
+    register(_lemma)
