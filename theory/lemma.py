@@ -92,7 +92,7 @@ def _settle(item) -> tuple[Status, str]:
     if item is sympy.true or item is sympy.false or isinstance(item, bool):
         return ("passed", "True") if bool(item) else ("failed", "False")
     if isinstance(item, sympy.core.relational.Relational) and not isinstance(item, sympy.Eq):
-        diff = sympy.simplify(item.lhs - item.rhs)
+        diff = sympy.factor(sympy.simplify(item.lhs - item.rhs))  # p(1−p)(a−b)² is provably ≥ 0 once factored
         strict = isinstance(item, (sympy.StrictGreaterThan, sympy.StrictLessThan))
         sign = 1 if isinstance(item, (sympy.GreaterThan, sympy.StrictGreaterThan)) else -1
         truth = (sign * diff).is_positive if strict else (sign * diff).is_nonnegative
@@ -104,7 +104,23 @@ def _settle(item) -> tuple[Status, str]:
     if residual == 0:
         return "passed", "0"
     zero = residual.equals(0)
+    if zero is None and _witness(residual) is not None:
+        zero = False  # a point where the residual is clearly non-zero refutes the identity
     return {True: "passed", False: "failed", None: "undecided"}[zero], sympy.sstr(residual)
+
+
+def _witness(expr, tries: int = 5):
+    """A point (respecting the symbols' sign assumptions) where `expr` is non-zero at 30 digits, or None."""
+    rng = np.random.default_rng(0)
+    symbols = sorted(expr.free_symbols, key=str)
+    for _ in range(tries):
+        point = {s: sympy.Rational(int(rng.integers(50, 200)), 100) * (1 if s.is_positive or s.is_nonnegative
+                                                                    else int(rng.choice([-1, 1])))
+                 for s in symbols}
+        value = sympy.N(expr.subs(point), 30)
+        if value.is_number and value.is_finite and abs(value) > sympy.Float("1e-20", 30):
+            return point
+    return None
 
 
 _REGISTRY: dict[str, Lemma] = {}

@@ -1,0 +1,99 @@
+"""The theory layer: every lemma's checks pass, wrong variants fail for the right reason, statements compile."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy
+
+from theory import lemmas
+from theory.bregman import generalized_bregman, half_square_lemma
+from theory.kkt import epsilon_kkt, kkt_points
+from theory.latex import document
+from theory.lemma import Lemma
+from theory.norms import lp_lemma
+from theory.symmetry import conserved_scalar_lemma, u, w
+
+ALL = lemmas.all()
+
+
+def test_registry_has_at_least_fifteen_documented_lemmas():
+    assert len(ALL) >= 15
+    assert len({lemma.id for lemma in ALL}) == len(ALL)
+    for lemma in ALL:
+        assert lemma.source and lemma.title and lemma.latex()
+        assert lemma.symbolic or lemma.numeric
+        assert lemma.symbolic or lemma.outside_algebra  # no symbolic check without saying why
+    assert lemmas.get("lmo.nuclear").id == "lmo.nuclear"
+    with pytest.raises(KeyError, match="no lemma 'nope'"):
+        lemmas.get("nope")
+
+
+@pytest.mark.parametrize("lemma", ALL, ids=[lemma.id for lemma in ALL])
+def test_every_lemma_holds_symbolically_and_numerically(lemma):
+    symbolic = lemma.check_symbolic()
+    if lemma.symbolic is None:
+        assert symbolic.status == "undecided" and symbolic.detail == lemma.outside_algebra
+    else:
+        assert symbolic.passed, symbolic
+    numeric = lemma.check_numeric(np.random.default_rng(0))
+    if lemma.numeric is not None:
+        assert numeric.passed, numeric
+
+
+@pytest.mark.parametrize("wrong, what", [
+    (lp_lemma(3, q=sympy.Rational(3, 4)), "dual exponent q = p/(p+1) instead of p/(p−1)"),
+    (lp_lemma(sympy.Rational(3, 2), q=2), "dual exponent 2 for p = 3/2"),
+    (half_square_lemma(factor=1), "Bregman divergence of ½‖·‖² without its factor ½"),
+    (conserved_scalar_lemma(u**2 + w**2), "u² + w² is not conserved by the rescaling symmetry"),
+])
+def test_wrong_variants_fail_both_checks_for_the_right_reason(wrong, what):
+    symbolic, numeric = wrong.check_symbolic(), wrong.check_numeric(np.random.default_rng(0))
+    assert symbolic.status == "failed" and symbolic.residual not in ("", "0"), what
+    assert numeric.status == "failed" and numeric.residual > 1e3 * wrong.tolerance, what
+
+
+def test_a_check_that_raises_is_an_error_not_a_pass():
+    def broken(rng):
+        raise RuntimeError("solver exploded")
+
+    lemma = Lemma("broken", "broken", "none", sympy.Eq(sympy.Symbol("a"), 1), symbolic=lambda: [1 / sympy.Integer(0) * 0],
+                  numeric=broken)
+    assert lemma.check_numeric().status == "error" and "solver exploded" in lemma.check_numeric().detail
+    assert lemma.check_symbolic().status in ("error", "failed", "undecided")
+    assert not lemma.check_symbolic().passed
+
+
+def test_importing_theory_does_not_import_torch():
+    code = "import sys, theory.lemmas; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_kkt_points_and_epsilon_kkt():
+    (w_star, alpha), = kkt_points(sympy.Matrix([[2, 1]]))  # one signed point: w = z/‖z‖², α = 1/‖z‖²
+    assert list(w_star) == [sympy.Rational(2, 5), sympy.Rational(1, 5)] and alpha[0] == sympy.Rational(1, 5)
+    Z = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    at_opt = epsilon_kkt(np.array([3.0, 3.0]), Z @ [3.0, 3.0], Z)
+    assert at_opt.epsilon < 1e-12 and abs(at_opt.delta) < 1e-12
+    assert epsilon_kkt(np.array([1.0, 0.2]), Z @ [1.0, 0.2], Z).epsilon > 0.1
+    with pytest.raises(ValueError, match="does not separate"):
+        epsilon_kkt(np.array([1.0, -1.0]), Z @ [1.0, -1.0], Z)
+
+
+def test_generalized_bregman_at_ties_and_zeros_by_hand():
+    # ℓ∞ at y = (1, −1) (a tie), x = (0, 0): ‖·‖′(y; −y) = max(−1, −1) = −1, so D = 0 − ½ + 1 = ½.
+    assert generalized_bregman(np.array([0.0, 0.0]), np.array([1.0, -1.0]), "linf") == pytest.approx(0.5)
+    # ℓ1 at y = (1, 0), x = (1, 2): ‖·‖′(y; (0, 2)) = 0 + |2| = 2, D = ½·9 − ½ − 1·2 = 2.
+    assert generalized_bregman(np.array([1.0, 2.0]), np.array([1.0, 0.0]), "l1") == pytest.approx(2.0)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine installed (CI installs texlive-latex-base)")
+def test_every_statement_compiles_in_a_latex_document(tmp_path):
+    (tmp_path / "lemmas.tex").write_text(document(ALL))
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "lemmas.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert (tmp_path / "lemmas.pdf").stat().st_size > 0

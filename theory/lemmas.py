@@ -1,0 +1,21 @@
+"""The registry of lemmas: ``lemmas.all()`` lists every lemma of `theory`, ``lemmas.get(id)`` finds one.
+
+    python -c "from theory import lemmas; print(len(lemmas.all()))"
+"""
+
+from __future__ import annotations
+
+from theory import norms, bregman, kkt, symmetry  # noqa: F401, I001  (each registers its lemmas, in this order)
+from theory.lemma import Lemma, registered
+
+
+def all() -> list[Lemma]:  # noqa: A001  (the registry's natural name)
+    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry)."""
+    return registered()
+
+
+def get(lemma_id: str) -> Lemma:
+    for lemma in registered():
+        if lemma.id == lemma_id:
+            return lemma
+    raise KeyError(f"no lemma {lemma_id!r}; known: {', '.join(l.id for l in registered())}")

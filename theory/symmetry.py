@@ -1,0 +1,156 @@
+"""Parameter symmetries and their conserved quantities (Noether), and how gradient noise breaks them.
+
+If L(e^{λA}θ) = L(θ) for all λ with A = Aᵀ, then <∇L(θ), Aθ> = 0, so C(θ) = θᵀAθ is conserved by gradient
+flow θ̇ = −∇L. For the rescaling symmetry (u, w) → (e^λ u, e^{−λ} w) of f = u·w·x this is C = u² − w²,
+and for the two-layer linear net f = UWx it is C = UᵀU − WWᵀ. A discrete step changes C by an exact factor,
+C' = C(1 − η²ĝ²) with ĝ = ∂L/∂(uw); averaged over mini-batches, E[C'] = C(1 − η² E[ĝ_B²]), so gradient noise
+(E[ĝ_B²] > (E ĝ_B)²) drives C to the fixed point C* = 0 — a balanced |u| = |w| — whatever the start
+(Ziyin et al. 2024, Parameter symmetry and noise equilibrium of SGD / Noether flow).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import sympy
+
+from theory.lemma import Lemma, register
+
+ZIYIN = "Ziyin et al. 2024, Parameter symmetry and noise equilibrium of SGD"
+u, w, x, eta, lam = sympy.symbols("u w x eta lambda", real=True)
+ell = sympy.Function(r"\ell")
+t = sympy.Symbol("t")
+
+
+def conserved_scalar_lemma(quantity=None) -> Lemma:
+    """C = u² − w² is conserved by gradient flow on L = ℓ(u·w·x); `quantity` replaces C (wrong variants)."""
+    C = u**2 - w**2 if quantity is None else quantity
+
+    def symbolic():
+        L = ell(u * w * x)
+        u_dot, w_dot = -sympy.diff(L, u), -sympy.diff(L, w)
+        invariance = L.subs({u: sympy.exp(lam) * u, w: sympy.exp(-lam) * w}, simultaneous=True) - L
+        return [invariance, sympy.diff(C, u) * u_dot + sympy.diff(C, w) * w_dot]
+
+    def numeric(rng):
+        from scipy.integrate import solve_ivp
+
+        xs, ys = rng.standard_normal(8), rng.standard_normal(8)
+        C_f = sympy.lambdify((u, w), C)
+
+        def flow(_, z):  # squared loss ½ mean (u w x − y)²
+            r = np.mean((z[0] * z[1] * xs - ys) * xs)
+            return [-r * z[1], -r * z[0]]
+
+        z0 = rng.standard_normal(2) * 2
+        sol = solve_ivp(flow, (0, 3.0), z0, rtol=1e-12, atol=1e-12, method="DOP853")
+        moved = np.abs(sol.y[:, -1] - z0).max()
+        return [abs(C_f(*sol.y[:, -1]) - C_f(*z0)) / (1 + abs(C_f(*z0))), max(0.0, 1e-3 - moved)]
+
+    return Lemma("noether.flow.scalar", r"Gradient flow conserves $u^2 - w^2$ under the rescaling symmetry of $f = u\,w\,x$",
+                 ZIYIN + "; Du, Hu, Lee 2018 (balancedness)",
+                 sympy.Eq(sympy.Derivative(sympy.Function("C")(t), t), 0, evaluate=False),
+                 assumptions=(rf"$C = {sympy.latex(C)}$", r"$\dot u = -\partial_u L$, $\dot w = -\partial_w L$",
+                              r"$L(u, w) = \ell(u w x)$"),
+                 symbolic=symbolic, numeric=numeric, tolerance=1e-8)
+
+
+def _matrix_flow_lemma() -> Lemma:
+    Um = sympy.Matrix(1, 2, sympy.symbols("u1 u2", real=True))
+    Wm = sympy.Matrix(2, 2, sympy.symbols("w11 w12 w21 w22", real=True))
+    xv = sympy.Matrix(2, 1, sympy.symbols("x1 x2", real=True))
+    r = sympy.Symbol("r", real=True)  # ℓ'(f) at f = U W x
+
+    def symbolic():
+        U_dot = -r * (Wm * xv).T  # ∂L/∂U = ℓ'(f) (Wx)ᵀ
+        W_dot = -r * Um.T * xv.T  # ∂L/∂W = ℓ'(f) Uᵀxᵀ
+        C_dot = U_dot.T * Um + Um.T * U_dot - W_dot * Wm.T - Wm * W_dot.T
+        return list(C_dot)
+
+    def numeric(rng):
+        from scipy.integrate import solve_ivp
+
+        h, d, n = 3, 4, 10
+        X, Y = rng.standard_normal((n, d)), rng.standard_normal(n)
+
+        def flow(_, z):
+            U, W = z[:h], z[h:].reshape(h, d)
+            res = (X @ W.T @ U - Y) / n  # squared loss ½ Σ (U W x − y)² / n
+            return np.concatenate([-(W @ X.T @ res), -np.outer(U, X.T @ res).ravel()])
+
+        z0 = rng.standard_normal(h + h * d)
+        sol = solve_ivp(flow, (0, 2.0), z0, rtol=1e-12, atol=1e-12, method="DOP853")
+        C = lambda z: np.outer(z[:h], z[:h]) - z[h:].reshape(h, d) @ z[h:].reshape(h, d).T
+        return np.abs(C(sol.y[:, -1]) - C(z0)).ravel() / (1 + np.abs(C(z0)).max())
+
+    return Lemma("noether.flow.matrix", r"Gradient flow conserves $U^TU - WW^T$ in the two-layer linear network $f = UWx$",
+                 ZIYIN + "; Arora et al. 2018; Du, Hu, Lee 2018",
+                 sympy.Eq(sympy.Derivative(sympy.Symbol(r"\left(U^{T}U - WW^{T}\right)"), t), sympy.ZeroMatrix(2, 2), evaluate=False),
+                 assumptions=(r"$\dot U = -\nabla_U L$, $\dot W = -\nabla_W L$", r"$L = \ell(UWx)$"),
+                 symbolic=symbolic, numeric=numeric, tolerance=1e-8)
+
+
+g_hat = sympy.Symbol(r"\hat g", real=True)
+
+
+def _discrete_lemma() -> Lemma:
+    """C after one GD step on f = u·w·x: u' = u − η ĝ w, w' = w − η ĝ u with ĝ = ∂L/∂(uw) (= ℓ'(uwx)·x)."""
+
+    def symbolic():
+        up, wp = u - eta * g_hat * w, w - eta * g_hat * u
+        return [(up**2 - wp**2) - (u**2 - w**2) * (1 - eta**2 * g_hat**2)]
+
+    def numeric(rng):
+        X, Y = rng.standard_normal(16), rng.standard_normal(16)
+        uu, ww, step = 1.5, -0.4, 0.1
+        out = []
+        for _ in range(50):
+            batch = rng.choice(16, 4, replace=False)
+            g = np.mean((uu * ww * X[batch] - Y[batch]) * X[batch])
+            C0 = uu**2 - ww**2
+            uu, ww = uu - step * g * ww, ww - step * g * uu
+            out.append(abs((uu**2 - ww**2) - C0 * (1 - step**2 * g**2)) / (1 + abs(C0)))
+        return np.array(out)
+
+    return Lemma("noether.gd.discrete", r"One gradient step multiplies $C = u^2 - w^2$ by exactly $1 - \eta^2 \hat g^2$",
+                 ZIYIN + " (discrete-time Noether flow)",
+                 sympy.Eq(sympy.Symbol("C_{t+1}"), sympy.Symbol("C_t") * (1 - eta**2 * g_hat**2), evaluate=False),
+                 assumptions=(r"$\hat g = \partial L_B / \partial(uw)$ on the batch $B$ ($= \ell'(uwx)\,x$ for one sample)",),
+                 symbolic=symbolic, numeric=numeric, tolerance=1e-13)
+
+
+def _drift_lemma() -> Lemma:
+    """E over mini-batches of C' is C(1 − η² E[ĝ_B²]); E[ĝ_B²] ≥ (E ĝ_B)² (Jensen), so noise shrinks C further."""
+    a, b = sympy.symbols("a b", positive=True)
+    g1, g2 = sympy.symbols("g_1 g_2", real=True)
+    p = a / (a + b)  # a batch distribution (p, 1 − p) with 0 < p < 1
+
+    def symbolic():
+        C_next = lambda g: (u - eta * g * w) ** 2 - (w - eta * g * u) ** 2
+        expected = p * C_next(g1) + (1 - p) * C_next(g2)
+        second_moment = p * g1**2 + (1 - p) * g2**2
+        return [expected - (u**2 - w**2) * (1 - eta**2 * second_moment),
+                sympy.GreaterThan(second_moment - (p * g1 + (1 - p) * g2) ** 2, 0)]
+
+    def numeric(rng):  # exact average over every mini-batch of size 3 from 7 points
+        X, Y = rng.standard_normal(7), rng.standard_normal(7)
+        (uu, ww), step = rng.standard_normal(2) * 2, 0.3
+        gs = np.array([np.mean((uu * ww * X[list(B)] - Y[list(B)]) * X[list(B)])
+                       for B in itertools.combinations(range(7), 3)])
+        mean_next = np.mean((uu - step * gs * ww) ** 2 - (ww - step * gs * uu) ** 2)
+        C0 = uu**2 - ww**2
+        return [abs(mean_next - C0 * (1 - step**2 * np.mean(gs**2))) / (1 + abs(C0)),
+                max(0.0, np.mean(gs) ** 2 - np.mean(gs**2))]
+
+    return Lemma("noether.sgd.drift", r"SGD's expected step shrinks $C$ by $1 - \eta^2\,\mathbb{E}[\hat g_B^2]$: the noise equilibrium is $C^* = 0$",
+                 ZIYIN + ", the rescaling symmetry",
+                 sympy.Eq(sympy.Symbol(r"\mathbb{E}[C_{t+1} \mid \theta_t]"),
+                          sympy.Symbol("C_t") * (1 - eta**2 * sympy.Symbol(r"\mathbb{E}_B[\hat g_B^2]")), evaluate=False),
+                 assumptions=(r"$B$ drawn independently of $\theta_t$", r"$\mathbb{E}[\hat g_B^2] \ge (\mathbb{E}\hat g_B)^2$"),
+                 symbolic=symbolic, numeric=numeric, tolerance=1e-12)
+
+
+LEMMAS = [conserved_scalar_lemma(), _matrix_flow_lemma(), _discrete_lemma(), _drift_lemma()]
+for _lemma in LEMMAS:
+    register(_lemma)
