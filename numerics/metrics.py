@@ -1,0 +1,157 @@
+"""Metrics along a trajectory: each `name(...)` returns a function (params, X, y) → (B,) for `train.run`,
+batched over configurations; the plain functions under them act on arrays.
+
+- margin(norm): min_i y_i f(x_i) / ‖θ‖^L (L the model's homogeneity; multiclass: the score margin), the
+  normalized margin of `numerics.margins` for linear models;
+- cosine(ref) / distance(ref): between θ/‖θ‖₂ and ref/‖ref‖₂;
+- face_distance(face): Euclidean distance of the direction to the set of max-margin solutions;
+- stable_rank ‖W‖_F²/‖W‖₂², effective_rank exp(H(σ/Σσ)) (Roy & Vetterli 2007);
+- kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`theory.kkt.epsilon_kkt`), linear models;
+- bregman(ref, norm): the generalized Bregman divergence D(ref, θ/‖θ‖) (`theory.bregman`);
+- noether: C(θ) = u² − w² summed (quadratic model) or ‖UᵀU − WWᵀ‖_F (two-layer linear).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from numerics import norms
+from numerics.data import Dataset
+from numerics.margins import OptimalFace, margins, signed_points
+from numerics.norms import Norm
+from theory.bregman import generalized_bregman
+from theory.kkt import epsilon_kkt
+
+
+def _flat(params: list[torch.Tensor]) -> torch.Tensor:
+    return torch.cat([p.reshape(p.shape[0], -1) for p in params], dim=1)
+
+
+def model_margins(model, params, X, y) -> torch.Tensor:
+    """Per-point margins (B, n): y f(x) for binary outputs, the score margin for multiclass scores."""
+    out = model(params, X)
+    if out.ndim == 3:
+        scores = out.transpose(-1, -2)  # (B, k, n) as numerics.margins expects W x
+        own = scores.gather(-2, y.long().expand(out.shape[0], 1, -1)).squeeze(-2)
+        rival = scores.masked_fill(torch.nn.functional.one_hot(y.long(), out.shape[-1]).T.bool(), -torch.inf).amax(-2)
+        return own - rival
+    return y * out
+
+
+def margin(model, norm: str | Norm) -> "callable":
+    """min_i margin_i / ‖θ‖^L. A matrix norm needs a single matrix parameter (linear multiclass); a vector
+    norm is taken over all parameters concatenated."""
+    norm = norms.get(norm)
+    degree = model.degree or 1.0
+
+    def metric(params, X, y):
+        if norm.ndim == 2:
+            (W,) = params
+            size = norm.value(W)
+        else:
+            size = norm.value(_flat(params))
+        return model_margins(model, params, X, y).amin(-1) / size**degree
+
+    return metric
+
+
+def cosine(reference) -> "callable":
+    ref = torch.as_tensor(np.asarray(reference, dtype=np.float64)).ravel()
+
+    def metric(params, X, y):
+        flat = _flat(params)
+        r = ref.to(flat)
+        return (flat @ r) / (torch.linalg.vector_norm(flat, dim=1) * torch.linalg.vector_norm(r)).clamp_min(1e-300)
+
+    return metric
+
+
+def distance(reference) -> "callable":
+    ref = torch.as_tensor(np.asarray(reference, dtype=np.float64)).ravel()
+
+    def metric(params, X, y):
+        flat = _flat(params)
+        size = torch.linalg.vector_norm(flat, dim=1, keepdim=True)
+        r = ref.to(flat)
+        gap = torch.linalg.vector_norm(flat / size - r / torch.linalg.vector_norm(r), dim=1)
+        return torch.where(size.squeeze(1) > 0, gap, torch.nan)  # θ = 0 has no direction
+
+    return metric
+
+
+def face_distance(face: OptimalFace) -> "callable":
+    """Distance from each configuration's W/‖W‖ to the optimal face (one convex solve per configuration)."""
+
+    def metric(params, X, y):
+        (W,) = params
+        return torch.tensor([face.distance(w.cpu().numpy()) if torch.any(w != 0) else np.nan for w in W])
+
+    return metric
+
+
+def stable_rank(W: torch.Tensor) -> torch.Tensor:
+    """‖W‖_F² / ‖W‖₂², batched over leading dimensions."""
+    return torch.linalg.matrix_norm(W, "fro") ** 2 / torch.linalg.matrix_norm(W, 2).clamp_min(1e-300) ** 2
+
+
+def effective_rank(W: torch.Tensor) -> torch.Tensor:
+    """exp of the entropy of σ/Σσ (Roy & Vetterli 2007), batched."""
+    s = torch.linalg.svdvals(W)
+    p = s / s.sum(-1, keepdim=True).clamp_min(1e-300)
+    return torch.exp(-(torch.where(p > 0, p * torch.log(p), torch.zeros_like(p))).sum(-1))
+
+
+def rank_metric(kind: str = "stable") -> "callable":
+    fn = stable_rank if kind == "stable" else effective_rank
+    return lambda params, X, y: fn(params[0])
+
+
+def kkt_residual(model) -> "callable":
+    """ε of the (ε, δ)-KKT residual of each configuration (linear models, where ∇q_r = z_r; NaN where θ does
+    not separate the data). The rows z_r are built once per data set."""
+    cache: dict = {}
+
+    def metric(params, X, y):
+        (W,) = params
+        key = (X.data_ptr(), y.data_ptr())
+        if key not in cache:
+            ds = Dataset(X.cpu().numpy(), y.cpu().numpy(), "multiclass" if W.ndim == 3 else "binary",
+                         W.shape[1] if W.ndim == 3 else None)
+            Z, _, _ = signed_points(ds)
+            cache[key] = Z.toarray() if hasattr(Z, "toarray") else Z
+        Z = cache[key]
+        out = []
+        for w in W.cpu().numpy():
+            q = Z @ w.ravel()
+            out.append(epsilon_kkt(w, q, Z).epsilon if q.min() > 0 else np.nan)
+        return torch.tensor(out)
+
+    return metric
+
+
+def bregman(reference, norm: str) -> "callable":
+    """D(ref/‖ref‖, θ/‖θ‖) for φ = ½‖·‖² under the vector norm `norm` (l1, l2, linf)."""
+    order = {"l1": 1, "l2": 2, "linf": np.inf}[norm]
+    ref = np.ravel(np.asarray(reference, dtype=np.float64))
+    ref = ref / np.linalg.norm(ref, order)
+
+    def metric(params, X, y):
+        flat = _flat(params).cpu().numpy()
+        flat = flat / np.linalg.norm(flat, order, axis=1, keepdims=True)
+        return torch.as_tensor(generalized_bregman(np.broadcast_to(ref, flat.shape), flat, norm))
+
+    return metric
+
+
+def noether(params, X=None, y=None) -> torch.Tensor:
+    """C(θ): Σ(u² − v²) for the two-vector quadratic model, ‖UᵀU − WWᵀ‖_F for the two-layer linear net."""
+    a, b = params
+    if a.ndim == 2 and b.ndim == 2:
+        return (a**2 - b**2).sum(-1)
+    C = a.transpose(-1, -2) @ a - b @ b.transpose(-1, -2)
+    return torch.linalg.matrix_norm(C, "fro")
+
+
+__all__ = ["margin", "margins", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",
+           "kkt_residual", "bregman", "noether", "model_margins"]

@@ -1,0 +1,39 @@
+"""SVD-free LMOs for the matrix norms, batched over leading dimensions.
+
+- `newton_schulz`: the polar factor UVᵀ (spectral LMO) by the cubic iteration X ← (3X − XXᵀX)/2 from
+  X₀ = G/‖G‖_F, which maps every singular value σ ∈ (0, √3) towards 1 and keeps 0 at 0 (so null singular
+  pairs are dropped, as the exact LMO does). Returns the orthogonality error ‖XᵀX − P‖ with it.
+- `power_iteration`: the top singular pair u₁v₁ᵀ (nuclear LMO) by alternating u ← Gv/‖Gv‖, v ← Gᵀu/‖Gᵀu‖,
+  warm-started from the previous step's v: NucGD's "asynchronous power iteration" (Xie et al. 2026), one or
+  a few matrix–vector products per step instead of an SVD.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def newton_schulz(G: torch.Tensor, steps: int = 12) -> tuple[torch.Tensor, torch.Tensor]:
+    """(X ≈ polar factor of G, ‖XXᵀX − X‖_F): X has the singular vectors of G and singular values
+    s_k(σ_i/‖G‖_F) with s_k → 1 on (0, √3); the error is 0 exactly when every kept singular value is 1."""
+    norm = torch.linalg.matrix_norm(G, ord="fro")[..., None, None]
+    X = G / torch.where(norm > 0, norm, torch.ones_like(norm))
+    wide = X.shape[-2] <= X.shape[-1]
+    for _ in range(steps):
+        gram = X @ X.transpose(-1, -2) if wide else X.transpose(-1, -2) @ X
+        X = 1.5 * X - 0.5 * (gram @ X if wide else X @ gram)
+    error = torch.linalg.matrix_norm(X @ X.transpose(-1, -2) @ X - X, ord="fro")
+    return X, error
+
+
+def power_iteration(G: torch.Tensor, v: torch.Tensor, iters: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """(u₁v₁ᵀ estimate, new v) from `iters` alternating steps started at v (…, d); 0 where G = 0."""
+    tiny = torch.finfo(G.dtype).tiny
+    for _ in range(iters):
+        u = G @ v[..., None]
+        u = u / torch.linalg.vector_norm(u, dim=-2, keepdim=True).clamp_min(tiny)
+        v = (G.transpose(-1, -2) @ u).squeeze(-1)
+        v = v / torch.linalg.vector_norm(v, dim=-1, keepdim=True).clamp_min(tiny)
+    u = G @ v[..., None]
+    u = u / torch.linalg.vector_norm(u, dim=-2, keepdim=True).clamp_min(tiny)
+    return u @ v[..., None, :], v

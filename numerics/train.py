@@ -1,0 +1,128 @@
+"""The training engine: B configurations (seeds, step sizes, noise levels) as one tensor program.
+
+    traj = run(model, X, y, "logistic", lambda ps: SteepestDescent(ps, lr, "linf", batch_dims=1),
+               steps=10_000, batch=8, record_every=100, metrics={"margin": metrics.margin("linf")})
+
+Every parameter has a leading batch dimension B; the objective is the sum over configurations of each one's
+mean loss, so one backward pass gives every configuration its own gradient. Per step the Python work is
+constant (no loop over configurations); metrics are computed only every `record_every` steps. When the
+optimizer's step depends on the gradient's direction only, or the schedule is loss-adaptive, the engine
+differentiates log L instead of L (same steps, full precision late in training; `numerics.losses`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from numerics.losses import Loss
+from numerics.models import Model
+from numerics.optim.schedules import Schedule
+from numerics.provenance import device as default_device
+from numerics.provenance import versions
+
+Metric = Callable[[list[torch.Tensor], torch.Tensor, torch.Tensor], torch.Tensor]
+"""(params, X, y) → one number per configuration, shape (B,)."""
+
+
+@dataclass
+class Trajectory:
+    """What `run` recorded: `steps` (T,), `values[name]` (T, B), optionally `params` (each (T, B, ...)),
+    the final parameters, and the configuration (seed, device, dtype, versions, …) that reproduces it."""
+
+    steps: np.ndarray
+    values: dict[str, np.ndarray]
+    final: list[np.ndarray]
+    config: dict
+    params: list[np.ndarray] | None = None
+    seconds: float = 0.0
+    extras: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.values[name]
+
+
+def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+        *, steps: int, batch: int = 1, record_every: int = 100, schedule: Schedule | None = None,
+        batch_size: int | None = None, metrics: dict[str, Metric] | None = None, seed: int = 0,
+        device: torch.device | str | None = None, dtype: torch.dtype = torch.float64, record_params: bool = False,
+        init: list[torch.Tensor] | None = None, progress: bool | None = None) -> Trajectory:
+    """Train `batch` configurations of `model` on (X, y) for `steps` steps and record a trajectory.
+
+    `make_optimizer(params)` builds the optimizer on the batched parameters (use `batch_dims=1` for
+    `SteepestDescent`/`NoisySGD`). `batch_size` samples a mini-batch per configuration and step (without
+    replacement); label noise is applied through the optimizer's `perturb` when it has one. `init` overrides
+    the model's initialisation (tensors of shape (B, ...)). Seeded and deterministic on CPU.
+    """
+    start = time.perf_counter()
+    device = torch.device(device) if device is not None else default_device()
+    loss = loss if isinstance(loss, Loss) else Loss(loss)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    X = torch.as_tensor(np.asarray(X), dtype=dtype, device=device)
+    y = torch.as_tensor(np.asarray(y), device=device)
+    y = y.long() if loss.kind == "cross_entropy" else y.to(dtype)
+    if init is None:
+        params = model.init(batch, generator, dtype=dtype, device=device)
+    else:
+        params = [torch.as_tensor(p, dtype=dtype, device=device).clone().requires_grad_() for p in init]
+    optimizer = make_optimizer(params)
+    log_domain = getattr(optimizer, "scale_free", False) or (schedule is not None and schedule.log_domain)
+    perturb = getattr(optimizer, "perturb", None)
+    metrics = dict(metrics or {})
+    n = X.shape[0]
+
+    recorded_steps, values, snapshots = [], {name: [] for name in ("loss", "accuracy", *metrics)}, []
+
+    def record(step: int):
+        with torch.no_grad():
+            out = model(params, X)
+            recorded_steps.append(step)
+            values["loss"].append(loss.mean(out, y).cpu().numpy())
+            values["accuracy"].append(_accuracy(out, y, loss.kind).cpu().numpy())
+            for name, metric in metrics.items():
+                values[name].append(np.asarray(torch.as_tensor(metric([p.detach() for p in params], X, y)).cpu()))
+            if record_params:
+                snapshots.append([p.detach().cpu().numpy().copy() for p in params])
+
+    show = progress if progress is not None else steps * batch >= 2_000_000
+    for step in tqdm(range(steps), disable=not show, desc="train", leave=False):
+        if step % record_every == 0:
+            record(step)
+        if batch_size is None:
+            Xb, yb = X, y
+        else:
+            idx = torch.rand(batch, n, generator=generator, device=device).argsort(dim=1)[:, :batch_size]
+            Xb, yb = X[idx], y[idx]
+        if perturb is not None:
+            yb = perturb(yb.expand(batch, *yb.shape) if yb.ndim == 1 else yb)
+        optimizer.zero_grad(set_to_none=True)
+        out = model(params, Xb)
+        per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
+        if schedule is not None:
+            lr = schedule.lr if schedule.log_domain else schedule(step, per_config.detach())
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+        per_config.sum().backward()
+        optimizer.step()
+    record(steps)
+
+    config = {"seed": seed, "steps": steps, "batch": batch, "batch_size": batch_size, "loss": loss.kind,
+              "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "model": type(model).__name__,
+              "optimizer": type(optimizer).__name__, "versions": versions()}
+    return Trajectory(np.array(recorded_steps), {k: np.stack(v) for k, v in values.items()},
+                      [p.detach().cpu().numpy() for p in params], config,
+                      [np.stack([s[i] for s in snapshots]) for i in range(len(params))] if record_params else None,
+                      time.perf_counter() - start)
+
+
+def _accuracy(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:
+    if kind == "cross_entropy":
+        return (out.argmax(-1) == y).to(out.dtype).mean(-1)
+    if kind == "squared":
+        return torch.full(out.shape[:-1], float("nan"), dtype=out.dtype, device=out.device)
+    return (torch.sign(out) == y).to(out.dtype).mean(-1)
