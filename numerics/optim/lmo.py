@@ -1,8 +1,9 @@
 """SVD-free LMOs for the matrix norms, batched over leading dimensions.
 
 - `newton_schulz`: the polar factor UVᵀ (spectral LMO) by the cubic iteration X ← (3X − XXᵀX)/2 from
-  X₀ = G/‖G‖_F, which maps every singular value σ ∈ (0, √3) towards 1 and keeps 0 at 0 (so null singular
-  pairs are dropped, as the exact LMO does). Returns the orthogonality error ‖XᵀX − P‖ with it.
+  X₀ = G/‖G‖_F, which maps every singular value σ ∈ (0, √3) towards 1. An exact 0 stays 0, but a
+  rounding-level singular value (~ε·σ₁ of a rank-deficient G) grows by at most 1.5× a step: ≤ 1.5^k·ε after
+  k steps (1e-9 at k = 40), where the exact LMO drops it. Returns the error ‖XXᵀX − X‖_F with X.
 - `power_iteration`: the top singular pair u₁v₁ᵀ (nuclear LMO) by alternating u ← Gv/‖Gv‖, v ← Gᵀu/‖Gᵀu‖,
   warm-started from the previous step's v: NucGD's "asynchronous power iteration" (Xie et al. 2026), one or
   a few matrix–vector products per step instead of an SVD.
