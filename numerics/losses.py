@@ -30,9 +30,9 @@ def _log_softplus(z: torch.Tensor) -> torch.Tensor:
 
 def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """logsumexp_{j≠y}(s_j − s_y) for scores (..., n, k), labels (n,)."""
+    is_own = y[..., None] == torch.arange(scores.shape[-1], device=y.device)
     own = scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None])
-    rivals = (scores - own).masked_fill(F.one_hot(y, scores.shape[-1]).bool(), -torch.inf)
-    return torch.logsumexp(rivals, dim=-1)
+    return torch.logsumexp((scores - own).masked_fill(is_own, -torch.inf), dim=-1)
 
 
 class Loss:

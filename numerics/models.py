@@ -14,8 +14,13 @@ import torch
 import torch.nn.functional as F
 
 
-def _batched(X: torch.Tensor, B: int) -> torch.Tensor:
-    return X.expand(B, *X.shape) if X.ndim == 2 else X
+def _project(X: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+    """X Wᵀ per configuration: W (B, m, d), X (n, d) shared → (B, n, m) as one GEMM (B·m × d)(d × n);
+    X (B, n, d) per-configuration mini-batches → a batched GEMM."""
+    if X.ndim == 3:
+        return X @ W.transpose(-1, -2)
+    B, m, d = W.shape
+    return (W.reshape(B * m, d) @ X.T).reshape(B, m, -1).transpose(-1, -2)
 
 
 class Model:
@@ -48,10 +53,9 @@ class Linear(Model):
 
     def forward(self, params, X):
         (W,) = params
-        Xb = _batched(X, W.shape[0])
         if self.k:
-            return Xb @ W.transpose(-1, -2)  # (B, n, k)
-        return (Xb @ W[..., None]).squeeze(-1)  # (B, n)
+            return _project(X, W)  # (B, n, k)
+        return _project(X, W[:, None, :]).squeeze(-1)  # (B, n)
 
 
 class TwoLayerReLU(Model):
@@ -70,7 +74,7 @@ class TwoLayerReLU(Model):
 
     def forward(self, params, X):
         W, a = params
-        hidden = torch.relu(_batched(X, W.shape[0]) @ W.transpose(-1, -2))  # (B, n, m)
+        hidden = torch.relu(_project(X, W))  # (B, n, m)
         return (hidden @ a[..., None]).squeeze(-1)
 
 
@@ -93,7 +97,7 @@ class TwoLayerSmooth(Model):
 
     def forward(self, params, X):
         (W,) = params
-        hidden = smooth_leaky(_batched(X, W.shape[0]) @ W.transpose(-1, -2))
+        hidden = smooth_leaky(_project(X, W))
         return hidden @ self.outer.to(hidden)
 
 
@@ -113,8 +117,7 @@ class Quadratic(Model):
         return params[0] ** 2 - params[1] ** 2 if self.signed else params[0] ** 2
 
     def forward(self, params, X):
-        w = self.weights(params)
-        return (_batched(X, w.shape[0]) @ w[..., None]).squeeze(-1)
+        return _project(X, self.weights(params)[:, None, :]).squeeze(-1)
 
 
 class TwoLayerLinear(Model):
@@ -132,5 +135,5 @@ class TwoLayerLinear(Model):
 
     def forward(self, params, X):
         U, W = params
-        out = _batched(X, U.shape[0]) @ (U @ W).transpose(-1, -2)  # (B, n, out)
+        out = _project(X, U @ W)  # (B, n, out)
         return out.squeeze(-1) if self.out == 1 else out

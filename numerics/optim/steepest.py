@@ -80,7 +80,13 @@ class SteepestDescent(torch.optim.Optimizer):
                 directions = [d.reshape(g.shape) for (d, _), g in zip(pairs, inputs)]
                 scales = [s for _, s in pairs]
             for p, d, s in zip(params, directions, scales):
-                p.add_(-self._broadcast(group["lr"], p, b) * self._broadcast(s, p, b) * d)
+                rate = self._broadcast(group["lr"], p, b)
+                if s is not None:
+                    rate = rate * self._broadcast(s, p, b)
+                if isinstance(rate, torch.Tensor):
+                    p.addcmul_(rate, d, value=-1)
+                else:
+                    p.add_(d, alpha=-rate)
         return loss
 
     def _momentum(self, p, group) -> torch.Tensor:
@@ -117,8 +123,7 @@ class SteepestDescent(torch.optim.Optimizer):
             d, state["power_v"] = power_iteration(g, v, group["lmo_iters"])
         else:
             d = norm.lmo(g)
-        scale = torch.ones((), dtype=g.dtype, device=g.device) if group["normalized"] else norm.dual_norm(g)
-        return d, scale
+        return d, None if group["normalized"] else norm.dual_norm(g)
 
     @staticmethod
     def _broadcast(value, p: torch.Tensor, b: int):
