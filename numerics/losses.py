@@ -68,5 +68,37 @@ class Loss:
     def log_mean(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return torch.logsumexp(self.log_per_sample(out, y), dim=-1) - math.log(y.shape[-1])
 
+    def value_and_grad(self, out: torch.Tensor, y: torch.Tensor, log_domain: bool = False):
+        """(objective per configuration, ∂Σ objective/∂out) without autograd: the objective is mean_i ℓ_i, or
+        log of it when `log_domain`. Each ∂ℓ_i/∂out_i is formed from its logarithm, so that in the log domain
+        the weights ∂ℓ_i/∂out_i / Σℓ stay exact where ℓ_i underflows."""
+        if self.kind == "cross_entropy":
+            is_own = y[..., None] == torch.arange(out.shape[-1], device=y.device)
+            own = out.gather(-1, y.expand(*out.shape[:-2], -1)[..., None])
+            diff = (out - own).masked_fill(is_own, -torch.inf)
+            z = torch.logsumexp(diff, dim=-1)  # ℓ = softplus(z)
+            log_slope = -F.softplus(-z)  # log ∂ℓ/∂z = log σ(z)
+            # ∂z/∂s: softmax over the rivals (from z: torch.softmax is slow over a few classes), −1 at the own class
+            direction = torch.exp(diff - z[..., None]) - is_own.to(out.dtype)
+            log_l, l = (_log_softplus(z), None) if log_domain else (None, F.softplus(z))
+        elif self.kind == "squared":
+            residual = out - y
+            log_slope, direction = torch.log(residual.abs()), torch.sign(residual)
+            log_l, l = (2 * log_slope - math.log(2), None) if log_domain else (None, 0.5 * residual**2)
+        else:
+            m = y * out
+            log_slope = -F.softplus(m) if self.kind == "logistic" else -m  # log |∂ℓ/∂m|
+            direction = -y
+            log_l, l = (self.log_per_sample(out, y), None) if log_domain else (None, self.per_sample(out, y))
+        if log_domain:
+            total = torch.logsumexp(log_l, dim=-1, keepdim=True)
+            weight = torch.exp(log_slope - total)
+            value = total.squeeze(-1) - math.log(y.shape[-1])
+        else:
+            weight = torch.exp(log_slope) / y.shape[-1]
+            value = l.mean(dim=-1)
+        grad = direction * (weight[..., None] if self.kind == "cross_entropy" else weight)
+        return value, grad
+
     def __repr__(self) -> str:
         return f"Loss({self.kind!r})"

@@ -51,13 +51,15 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
         *, steps: int, batch: int = 1, record_every: int = 100, schedule: Schedule | None = None,
         batch_size: int | None = None, metrics: dict[str, Metric] | None = None, seed: int = 0,
         device: torch.device | str | None = None, dtype: torch.dtype = torch.float64, record_params: bool = False,
-        init: list[torch.Tensor] | None = None, progress: bool | None = None) -> Trajectory:
+        init: list[torch.Tensor] | None = None, progress: bool | None = None, autograd: bool = False) -> Trajectory:
     """Train `batch` configurations of `model` on (X, y) for `steps` steps and record a trajectory.
 
     `make_optimizer(params)` builds the optimizer on the batched parameters (use `batch_dims=1` for
     `SteepestDescent`/`NoisySGD`). `batch_size` samples a mini-batch per configuration and step (without
     replacement); label noise is applied through the optimizer's `perturb` when it has one. `init` overrides
-    the model's initialisation (tensors of shape (B, ...)). Seeded and deterministic on CPU.
+    the model's initialisation (tensors of shape (B, ...)). Models that know their gradient (`grad`, e.g.
+    `Linear`) train without autograd through `Loss.value_and_grad` (about 2× fewer operations per step);
+    `autograd=True` forces autograd. Seeded and deterministic on CPU.
     """
     start = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()
@@ -75,6 +77,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     perturb = getattr(optimizer, "perturb", None)
     metrics = dict(metrics or {})
     n = X.shape[0]
+    analytic = hasattr(model, "grad") and autograd is False
 
     recorded_steps, values, snapshots = [], {name: [] for name in ("loss", "accuracy", *metrics)}, []
 
@@ -100,19 +103,26 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
             Xb, yb = X[idx], y[idx]
         if perturb is not None:
             yb = perturb(yb.expand(batch, *yb.shape) if yb.ndim == 1 else yb)
-        optimizer.zero_grad(set_to_none=True)
-        out = model(params, Xb)
-        per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
+        if analytic:  # the model and the loss know their gradients: no autograd graph
+            with torch.no_grad():
+                per_config, grad_out = loss.value_and_grad(model(params, Xb), yb, log_domain)
+                for p, g in zip(params, model.grad(params, Xb, grad_out)):
+                    p.grad = g
+        else:
+            optimizer.zero_grad(set_to_none=True)
+            out = model(params, Xb)
+            per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
+            per_config.sum().backward()
         if schedule is not None:
             lr = schedule.lr if schedule.log_domain else schedule(step, per_config.detach())
             for group in optimizer.param_groups:
                 group["lr"] = lr
-        per_config.sum().backward()
         optimizer.step()
     record(steps)
 
     config = {"seed": seed, "steps": steps, "batch": batch, "batch_size": batch_size, "loss": loss.kind,
-              "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "model": type(model).__name__,
+              "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "analytic_gradient": analytic,
+              "model": type(model).__name__,
               "optimizer": type(optimizer).__name__, "versions": versions()}
     return Trajectory(np.array(recorded_steps), {k: np.stack(v) for k, v in values.items()},
                       [p.detach().cpu().numpy() for p in params], config,

@@ -100,3 +100,28 @@ def test_metrics():
     assert float(metrics.cosine(np.ones(3))([torch.ones(1, 3, dtype=torch.float64)], None, None)) == pytest.approx(1.0)
     u, v = torch.tensor([[2.0, 1.0]]), torch.tensor([[1.0, 1.0]])
     assert float(metrics.noether([u, v])) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("kind, k", [("logistic", None), ("exponential", None), ("cross_entropy", 4), ("squared", None)])
+@pytest.mark.parametrize("log_domain", [False, True])
+def test_analytic_gradients_equal_autograd(kind, k, log_domain):
+    torch.manual_seed(0)
+    out = (torch.randn(3, 7, *((k,) if k else ()), dtype=torch.float64) * 3).requires_grad_()
+    y = torch.randint(0, k, (7,)) if k else torch.sign(torch.randn(7, dtype=torch.float64))
+    loss = Loss(kind)
+    value, grad = loss.value_and_grad(out.detach(), y, log_domain)
+    reference = loss.log_mean(out, y) if log_domain else loss.mean(out, y)
+    (autograd,) = torch.autograd.grad(reference.sum(), out)
+    torch.testing.assert_close(value, reference.detach(), rtol=1e-13, atol=0)
+    torch.testing.assert_close(grad, autograd, rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("k, batch_size", [(None, None), (3, None), (3, 10)])
+def test_the_engine_trains_linear_models_identically_with_and_without_autograd(k, batch_size):
+    ds = data.gaussian_multiclass(30, 4, 3, seed=2) if k else data.gaussian_binary(30, 4, seed=2)
+    loss = "cross_entropy" if k else "logistic"
+    runs = [run(Linear(4, k), ds.X, ds.y, loss, lambda ps: SteepestDescent(ps, 0.1, "fro" if k else "l2", batch_dims=1,
+                                                                         momentum=0.5),
+                steps=200, batch=2, batch_size=batch_size, record_every=50, autograd=flag) for flag in (False, True)]
+    assert runs[0].config["analytic_gradient"] and not runs[1].config["analytic_gradient"]
+    np.testing.assert_allclose(runs[0].final[0], runs[1].final[0], rtol=1e-10, atol=1e-12)
