@@ -24,7 +24,7 @@ import torch
 
 from numerics import norms
 from numerics.data import Dataset
-from numerics.errors import InvalidDataError, NotInterpolableError, NotSeparableError, SolverError
+from numerics.errors import InvalidDataError, NotSeparableError
 from numerics.norms import Norm
 from numerics.solve import SOLVER_OPTIONS, Attempt, Certificate, solve_certified
 

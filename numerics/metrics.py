@@ -18,7 +18,7 @@ import torch
 
 from numerics import norms
 from numerics.data import Dataset
-from numerics.margins import OptimalFace, margins, signed_points
+from numerics.margins import OptimalFace, signed_points
 from numerics.norms import Norm
 from theory.bregman import generalized_bregman
 from theory.kkt import epsilon_kkt
@@ -153,5 +153,5 @@ def noether(params, X=None, y=None) -> torch.Tensor:
     return torch.linalg.matrix_norm(C, "fro")
 
 
-__all__ = ["margin", "margins", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",
+__all__ = ["margin", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",
            "kkt_residual", "bregman", "noether", "model_margins"]

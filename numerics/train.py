@@ -13,7 +13,7 @@ differentiates log L instead of L (same steps, full precision late in training; 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -41,7 +41,6 @@ class Trajectory:
     config: dict
     params: list[np.ndarray] | None = None
     seconds: float = 0.0
-    extras: dict = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
