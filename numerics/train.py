@@ -76,15 +76,16 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     perturb = getattr(optimizer, "perturb", None)
     metrics = dict(metrics or {})
     n = X.shape[0]
-    analytic = hasattr(model, "grad") and autograd is False
+    analytic = hasattr(model, "grad") and not autograd
 
-    recorded_steps, values, snapshots = [], {name: [] for name in ("loss", "accuracy", *metrics)}, []
+    recorded_steps, values, snapshots = [], {name: [] for name in ("loss", "log_loss", "accuracy", *metrics)}, []
 
     def record(step: int):
         with torch.no_grad():
             out = model(params, X)
             recorded_steps.append(step)
             values["loss"].append(loss.mean(out, y).cpu().numpy())
+            values["log_loss"].append(loss.log_mean(out, y).cpu().numpy())  # exact where the loss underflows
             values["accuracy"].append(_accuracy(out, y, loss.kind).cpu().numpy())
             for name, metric in metrics.items():
                 values[name].append(np.asarray(torch.as_tensor(metric([p.detach() for p in params], X, y)).cpu()))

@@ -89,6 +89,7 @@ def test_loss_adaptive_gd_reaches_the_l2_max_margin_fast():
                steps=2000, schedule=loss_adaptive(1.0), record_every=500, metrics={"m": metrics.margin(Linear(5), "l2")})
     assert traj.config["log_domain"]
     assert (gamma - traj["m"][-1, 0]) / gamma < 0.01
+    assert traj["log_loss"][-1, 0] < -30 and np.isfinite(traj["log_loss"]).all()  # L itself is ~1e-20 or less
 
 
 def test_metrics():

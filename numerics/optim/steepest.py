@@ -70,12 +70,12 @@ class SteepestDescent(torch.optim.Optimizer):
             b = group["batch_dims"]
             if group["joint"]:
                 flat = torch.cat([g.reshape(*g.shape[:b], -1) for g in inputs], dim=-1)
-                d_flat, scale = self._direction(flat, group, self.state[params[0]], b)
+                d_flat, scale = self._direction(flat, group, self.state[params[0]])
                 sizes = [g[(0,) * b].numel() if b else g.numel() for g in inputs]
                 directions = [d.reshape(g.shape) for d, g in zip(d_flat.split(sizes, dim=-1), inputs)]
                 scales = [scale] * len(params)
             else:
-                pairs = [self._direction(self._as_norm_shape(g, group), group, self.state[p], b)
+                pairs = [self._direction(self._as_norm_shape(g, group), group, self.state[p])
                          for g, p in zip(inputs, params)]
                 directions = [d.reshape(g.shape) for (d, _), g in zip(pairs, inputs)]
                 scales = [s for _, s in pairs]
@@ -111,7 +111,7 @@ class SteepestDescent(torch.optim.Optimizer):
             raise ValueError(f"the matrix norm {group['norm'].name!r} needs 2-D parameters; got shape {tuple(rest)}")
         return g
 
-    def _direction(self, g: torch.Tensor, group, state: dict, b: int):
+    def _direction(self, g: torch.Tensor, group, state: dict):
         norm, method = group["norm"], group["lmo_method"]
         if method == "newton_schulz":
             d, self.last_orthogonality_error = newton_schulz(g, group["lmo_iters"])
