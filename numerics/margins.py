@@ -38,16 +38,17 @@ SUPPORT_TOL = 1e-6
 
 # ------------------------------------------------------------------------------------------ margins (torch)
 
+def score_margins(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """s_{i,y_i} − max_{j≠y_i} s_ij for scores (..., n, k) → (..., n)."""
+    is_own = y[..., None] == torch.arange(scores.shape[-1], device=scores.device)
+    own = scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None]).squeeze(-1)
+    return own - scores.masked_fill(is_own, -torch.inf).amax(-1)
+
+
 def margins(X, y, W, *, multiclass: bool) -> torch.Tensor:
     """Per-point margins of W, batched over W's leading dimensions: (..., d) or (..., k, d) → (..., n)."""
     S = W @ X.T
-    if not multiclass:
-        return S * y
-    k = W.shape[-2]
-    onehot = torch.nn.functional.one_hot(y, k).T.bool()
-    correct = S.gather(-2, y.expand(*S.shape[:-2], 1, y.shape[0])).squeeze(-2)
-    rival = S.masked_fill(onehot, -torch.inf).amax(-2)
-    return correct - rival
+    return score_margins(S.transpose(-1, -2), y) if multiclass else S * y
 
 
 def normalized_margin(X, y, W, norm: str | Norm):

@@ -18,7 +18,7 @@ import torch
 
 from numerics import norms
 from numerics.data import Dataset
-from numerics.margins import OptimalFace, signed_points
+from numerics.margins import OptimalFace, score_margins, signed_points
 from numerics.norms import Norm
 from theory.bregman import generalized_bregman
 from theory.kkt import epsilon_kkt
@@ -31,12 +31,7 @@ def _flat(params: list[torch.Tensor]) -> torch.Tensor:
 def model_margins(model, params, X, y) -> torch.Tensor:
     """Per-point margins (B, n): y f(x) for binary outputs, the score margin for multiclass scores."""
     out = model(params, X)
-    if out.ndim == 3:
-        scores = out.transpose(-1, -2)  # (B, k, n) as numerics.margins expects W x
-        own = scores.gather(-2, y.long().expand(out.shape[0], 1, -1)).squeeze(-2)
-        rival = scores.masked_fill(torch.nn.functional.one_hot(y.long(), out.shape[-1]).T.bool(), -torch.inf).amax(-2)
-        return own - rival
-    return y * out
+    return score_margins(out, y.long()) if out.ndim == 3 else y * out
 
 
 def margin(model, norm: str | Norm) -> "callable":
@@ -62,7 +57,9 @@ def cosine(reference) -> "callable":
     def metric(params, X, y):
         flat = _flat(params)
         r = ref.to(flat)
-        return (flat @ r) / (torch.linalg.vector_norm(flat, dim=1) * torch.linalg.vector_norm(r)).clamp_min(1e-300)
+        size = torch.linalg.vector_norm(flat, dim=1)
+        cos = (flat @ r) / (size * torch.linalg.vector_norm(r))
+        return torch.where(size > 0, cos, torch.nan)  # θ = 0 has no direction
 
     return metric
 

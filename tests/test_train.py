@@ -98,6 +98,7 @@ def test_metrics():
     np.testing.assert_allclose(metrics.effective_rank(W).numpy(), [3.0, 1.0], atol=1e-12)
     zero = [torch.zeros(2, 3, dtype=torch.float64)]
     assert torch.isnan(metrics.distance(np.ones(3))(zero, None, None)).all()
+    assert torch.isnan(metrics.cosine(np.ones(3))(zero, None, None)).all()
     assert float(metrics.cosine(np.ones(3))([torch.ones(1, 3, dtype=torch.float64)], None, None)) == pytest.approx(1.0)
     u, v = torch.tensor([[2.0, 1.0]]), torch.tensor([[1.0, 1.0]])
     assert float(metrics.noether([u, v])) == pytest.approx(3.0)
