@@ -12,6 +12,7 @@ solution only when these two agree, and `NotSeparableError` only when the upper 
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -159,6 +160,8 @@ def max_margin(X, y=None, norm: str | Norm = "l2", *, num_classes: int | None = 
 
     def certify() -> Certificate:
         lam = _simplex(fits.dual_value)
+        if lam is None or w.value is None:  # no multipliers (or no point) to certify with: a failed attempt
+            return Certificate(math.nan, math.nan, rtol)
         upper = float(norm.dual_norm((Z.T @ lam).reshape(ds.weight_shape)))
         if upper <= SEPARABILITY_TOL * scale:
             per_point = np.bincount(point, lam, ds.n)
@@ -182,10 +185,13 @@ def max_margin(X, y=None, norm: str | Norm = "l2", *, num_classes: int | None = 
                      time.perf_counter() - start)
 
 
-def _simplex(lam) -> np.ndarray:
+def _simplex(lam) -> np.ndarray | None:
+    """The multipliers clipped to ≥ 0 and normalised onto the simplex; None if there are none (all ≤ 0)."""
+    if lam is None:
+        return None
     lam = np.clip(np.asarray(lam, dtype=np.float64).ravel(), 0, None)
     total = lam.sum()
-    return lam / total if total > 0 else lam
+    return lam / total if total > 0 else None
 
 
 def _pair_matrix(lam, point, rival, ds: Dataset) -> np.ndarray:

@@ -8,7 +8,9 @@ batched over configurations; the plain functions under them act on arrays.
 - stable_rank ‖W‖_F²/‖W‖₂², effective_rank exp(H(σ/Σσ)) (Roy & Vetterli 2007);
 - kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`theory.kkt.epsilon_kkt`), linear models;
 - bregman(ref, norm): the generalized Bregman divergence D(ref, θ/‖θ‖) (`theory.bregman`);
-- noether: C(θ) = u² − w² summed (quadratic model) or ‖UᵀU − WWᵀ‖_F (two-layer linear).
+- noether: the quantity gradient flow conserves — Σ_i u_i v_i for the quadratic model w = u⊙u − v⊙v (its
+  symmetry (u, v) → (u cosh λ + v sinh λ, u sinh λ + v cosh λ) keeps w), tr(UᵀU − WWᵀ) = ‖U‖² − ‖W‖² for the
+  two-layer linear net (u² − w² for f = u·w·x: lemmas noether.flow.scalar/matrix).
 """
 
 from __future__ import annotations
@@ -38,12 +40,16 @@ def margin(model, norm: str | Norm) -> "callable":
     """min_i margin_i / ‖θ‖^L. A matrix norm needs a single matrix parameter (linear multiclass); a vector
     norm is taken over all parameters concatenated."""
     norm = norms.get(norm)
-    degree = model.degree or 1.0
+    if model.degree is None:
+        raise ValueError(f"{type(model).__name__} is not positively homogeneous: its normalized margin is undefined")
+    degree = model.degree
 
     def metric(params, X, y):
         if norm.ndim == 2:
-            (W,) = params
-            size = norm.value(W)
+            if len(params) != 1 or params[0].ndim != 3:
+                raise ValueError(f"the matrix norm {norm.name!r} needs one (B, k, d) parameter; got "
+                                 f"{[tuple(p.shape) for p in params]}")
+            size = norm.value(params[0])
         else:
             size = norm.value(_flat(params))
         return model_margins(model, params, X, y).amin(-1) / size**degree
@@ -82,7 +88,8 @@ def face_distance(face: OptimalFace) -> "callable":
 
     def metric(params, X, y):
         (W,) = params
-        return torch.tensor([face.distance(w.cpu().numpy()) if torch.any(w != 0) else np.nan for w in W])
+        return torch.tensor([face.distance(w.cpu().numpy()) if torch.any(w != 0) else np.nan for w in W],
+                            dtype=torch.float64)
 
     return metric
 
@@ -106,23 +113,19 @@ def rank_metric(kind: str = "stable") -> "callable":
 
 def kkt_residual(model) -> "callable":
     """ε of the (ε, δ)-KKT residual of each configuration (linear models, where ∇q_r = z_r; NaN where θ does
-    not separate the data). The rows z_r are built once per data set."""
-    cache: dict = {}
+    not separate the data)."""
 
     def metric(params, X, y):
         (W,) = params
-        key = (X.data_ptr(), y.data_ptr())
-        if key not in cache:
-            ds = Dataset(X.cpu().numpy(), y.cpu().numpy(), "multiclass" if W.ndim == 3 else "binary",
-                         W.shape[1] if W.ndim == 3 else None)
-            Z, _, _ = signed_points(ds)
-            cache[key] = Z.toarray() if hasattr(Z, "toarray") else Z
-        Z = cache[key]
+        ds = Dataset(X.cpu().numpy(), y.cpu().numpy(), "multiclass" if W.ndim == 3 else "binary",
+                     W.shape[1] if W.ndim == 3 else None)
+        Z, _, _ = signed_points(ds)
+        Z = Z.toarray() if hasattr(Z, "toarray") else Z
         out = []
         for w in W.cpu().numpy():
             q = Z @ w.ravel()
             out.append(epsilon_kkt(w, q, Z).epsilon if q.min() > 0 else np.nan)
-        return torch.tensor(out)
+        return torch.tensor(out, dtype=torch.float64)
 
     return metric
 
@@ -142,12 +145,12 @@ def bregman(reference, norm: str) -> "callable":
 
 
 def noether(params, X=None, y=None) -> torch.Tensor:
-    """C(θ): Σ(u² − v²) for the two-vector quadratic model, ‖UᵀU − WWᵀ‖_F for the two-layer linear net."""
+    """The conserved quantity of gradient flow (see the module docstring), one number per configuration:
+    Σ u⊙v for the quadratic model (two (B, d) vectors), ‖U‖_F² − ‖W‖_F² for the two-layer linear net."""
     a, b = params
     if a.ndim == 2 and b.ndim == 2:
-        return (a**2 - b**2).sum(-1)
-    C = a.transpose(-1, -2) @ a - b @ b.transpose(-1, -2)
-    return torch.linalg.matrix_norm(C, "fro")
+        return (a * b).sum(-1)
+    return (a**2).sum((-2, -1)) - (b**2).sum((-2, -1))
 
 
 __all__ = ["margin", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",

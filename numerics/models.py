@@ -117,6 +117,8 @@ class Quadratic(Model):
     or w = v⊙v (`signed=False`, the authors' code), every coordinate initialised at α (HaoChen et al. 2021;
     Woodworth et al. 2020: α → 0 gives the min-ℓ1 interpolant, large α the min-ℓ2 one)."""
 
+    degree = 2.0
+
     def __init__(self, d: int, alpha: float, signed: bool = True):
         self.d, self.alpha, self.signed = d, alpha, signed
         self.shapes = ((d,), (d,)) if signed else ((d,),)

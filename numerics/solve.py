@@ -7,6 +7,7 @@ Solvers are tried in the order the norm prefers; each try is recorded as an `Att
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ class Certificate:
 
     @property
     def ok(self) -> bool:
-        return self.rel_gap <= self.rtol  # NaN compares False: a NaN bound never certifies
+        return math.isfinite(self.lower) and math.isfinite(self.upper) and self.rel_gap <= self.rtol
 
     def __str__(self) -> str:
         return f"[{self.lower:.10g}, {self.upper:.10g}] rel. gap {self.rel_gap:.1e} (tol {self.rtol:.0e})"

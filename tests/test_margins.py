@@ -236,6 +236,12 @@ def test_solver_failure_is_reported_with_its_status_and_the_fallback_recovers(mo
     assert ref.solver == "CLARABEL" and len(ref.attempts) == 2 and not ref.attempts[0].accepted
 
 
+def test_a_nan_bound_never_certifies():
+    from numerics.solve import Certificate
+    assert not Certificate(float("nan"), 1.0, 1e-6).ok and not Certificate(1.0, float("nan"), 1e-6).ok
+    assert not Certificate(float("inf"), float("inf"), 1e-6).ok and Certificate(1.0, 1.0 + 1e-9, 1e-6).ok
+
+
 def test_optimal_face_distance_function_and_shape_check():
     X, y = THREE_POINTS
     assert optimal_face_distance(X, y, np.array([2.0, 2.0]), "l2") < 1e-6
