@@ -5,9 +5,10 @@
 
 Every parameter has a leading batch dimension B; the objective is the sum over configurations of each one's
 mean loss, so one backward pass gives every configuration its own gradient. Per step the Python work is
-constant (no loop over configurations); metrics are computed only every `record_every` steps. When the
-optimizer's step depends on the gradient's direction only, or the schedule is loss-adaptive, the engine
-differentiates log L instead of L (same steps, full precision late in training; `numerics.losses`).
+constant (no loop over configurations); metrics are computed only every `record_every` steps. Where it
+gives the same steps — a scale-free optimizer, or the schedule η/L with a step linear in the gradient and
+no memory (`gradient_degree`) — the engine differentiates log L instead of L (full precision late in
+training; `numerics.losses`). Momentum, noise and Adam always see ∇L.
 """
 
 from __future__ import annotations
@@ -72,7 +73,11 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     else:
         params = [torch.as_tensor(p, dtype=dtype, device=device).clone().requires_grad_() for p in init]
     optimizer = make_optimizer(params)
-    log_domain = getattr(optimizer, "scale_free", False) or (schedule is not None and schedule.log_domain)
+    # ∇log L = ∇L/L gives the same steps with full precision where L underflows when the step is scale free
+    # (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1).
+    degree = getattr(optimizer, "gradient_degree", None)
+    adaptive = schedule is not None and schedule.log_domain
+    log_domain = degree == 0 or (adaptive and degree == 1)
     perturb = getattr(optimizer, "perturb", None)
     metrics = dict(metrics or {})
     n = X.shape[0]
@@ -114,7 +119,10 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
             per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
             per_config.sum().backward()
         if schedule is not None:
-            lr = schedule.lr if schedule.log_domain else schedule(step, per_config.detach())
+            if adaptive and log_domain:  # η/L: η with ∇log L at degree 1, η·e^{−log L} at degree 0
+                lr = schedule.lr if degree == 1 else schedule.lr * torch.exp(-per_config.detach())
+            else:
+                lr = schedule(step, per_config.detach())
             for group in optimizer.param_groups:
                 group["lr"] = lr
         optimizer.step()
@@ -122,6 +130,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
 
     config = {"seed": seed, "steps": steps, "batch": batch, "batch_size": batch_size, "loss": loss.kind,
               "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "analytic_gradient": analytic,
+              "schedule": None if schedule is None else schedule.kind,
               "model": type(model).__name__,
               "optimizer": type(optimizer).__name__, "versions": versions()}
     return Trajectory(np.array(recorded_steps), {k: np.stack(v) for k, v in values.items()},

@@ -92,6 +92,27 @@ def test_loss_adaptive_gd_reaches_the_l2_max_margin_fast():
     assert traj["log_loss"][-1, 0] < -30 and np.isfinite(traj["log_loss"]).all()  # L itself is ~1e-20 or less
 
 
+@pytest.mark.parametrize("normalized, momentum", [(True, 0.0), (False, 0.0), (False, 0.5), (True, 0.5)])
+def test_log_domain_training_gives_the_same_steps_as_training_on_the_loss(normalized, momentum):
+    """Where the engine switches to ∇log L it must not change the algorithm: compare with autograd on L."""
+    ds = data.gaussian_binary(30, 4, seed=3)
+    make = lambda ps: SteepestDescent(ps, 0.5, "l2", normalized=normalized, momentum=momentum, batch_dims=1)
+    fast = run(Linear(4), ds.X, ds.y, "logistic", make, steps=100, schedule=loss_adaptive(0.5), record_every=50)
+    ref_params = Linear(4).init(1)
+    opt = make(ref_params)
+    X, y = torch.as_tensor(ds.X), torch.as_tensor(ds.y, dtype=torch.float64)
+    for step in range(100):
+        opt.zero_grad()
+        L = Loss("logistic").mean(Linear(4)(ref_params, X), y)
+        L.sum().backward()
+        loss_adaptive(0.5).apply(opt, step, L.detach())
+        opt.step()
+    # Same algorithm, different rounding: η/L reaches ~1e4 here, so the 1e-14 relative difference between
+    # η·e^{−log L} and η/L is multiplied by steps much longer than ‖W‖; 1e-6 bounds that accumulation.
+    np.testing.assert_allclose(fast.final[0], ref_params[0].detach().numpy(), rtol=1e-6)
+    assert fast.config["log_domain"] == (momentum == 0)
+
+
 def test_metrics():
     W = torch.stack([torch.eye(3, dtype=torch.float64), torch.outer(torch.ones(3), torch.arange(3.0)).double()])
     np.testing.assert_allclose(metrics.stable_rank(W).numpy(), [3.0, 1.0])

@@ -51,10 +51,14 @@ class SteepestDescent(torch.optim.Optimizer):
         self.last_orthogonality_error: torch.Tensor | None = None
 
     @property
-    def scale_free(self) -> bool:
-        """True when a step depends on the gradient's direction only (normalized, no momentum): minimising
-        log L then gives the same steps with full precision (see `numerics.losses`)."""
-        return all(g["normalized"] and g["momentum"] == 0 for g in self.param_groups)
+    def gradient_degree(self) -> int | None:
+        """d with step(c·g) = c^d·step(g) for c > 0 when the step depends on the current gradient alone: 0 for
+        normalized steps, 1 for unnormalized ones (‖cg‖_*·lmo(cg) = c‖g‖_*·lmo(g)); None with momentum (the
+        buffer mixes gradients of different scales). The engine uses it to train on ∇log L = ∇L/L exactly."""
+        if any(g["momentum"] != 0 for g in self.param_groups):
+            return None
+        kinds = {g["normalized"] for g in self.param_groups}
+        return None if len(kinds) > 1 else (0 if kinds == {True} else 1)
 
     @torch.no_grad()
     def step(self, closure=None):
