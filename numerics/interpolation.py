@@ -8,6 +8,7 @@ the returned w the upper bound ‖w‖; the answer is accepted when they agree a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cvxpy as cp
@@ -26,7 +27,7 @@ RESIDUAL_RTOL = 1e-7
 @dataclass(frozen=True)
 class Interpolant:
     """A certified minimum-norm solution of Xw = t: `w`, its norm `value` (within `certificate.rel_gap` of
-    the dual bound), the dual vector `nu`, and the relative residual ‖Xw − t‖/‖t‖."""
+    the dual bound <t, ν>), the dual vector `nu` (‖Xᵀν‖_* = 1), and the relative residual ‖Xw − t‖/‖t‖."""
 
     w: np.ndarray
     value: float
@@ -65,17 +66,21 @@ def min_norm_interpolant(X, t=None, norm: str | Norm = "l2", *, rtol: float = 1e
     problem = cp.Problem(cp.Minimize(norm.cvxpy(w)), [fits])
     to_original = t_scale / x_scale
 
-    def certify() -> Certificate:
+    def dual_point() -> np.ndarray:
+        """ν in the original units, scaled to ‖Xᵀν‖_* = 1 and signed so that <t, ν> ≥ 0 (weak duality holds
+        for ν and −ν alike)."""
         nu = np.asarray(fits.dual_value, dtype=np.float64)
-        dual = float(norm.dual_norm(X.T @ nu))
-        lower = abs(float(t @ nu)) / dual if dual > 0 else 0.0  # weak duality holds for ν and −ν alike
-        upper = float(norm.value(w.value * to_original))
-        return Certificate(lower, upper, rtol)
+        size = float(norm.dual_norm(X.T @ nu))
+        return np.sign(t @ nu) * nu / size if size > 0 else np.zeros_like(nu)
+
+    def certify() -> Certificate:
+        solution = w.value * to_original
+        if np.linalg.norm(X @ solution - t) / t_norm > RESIDUAL_RTOL:  # not interpolating: try the next solver
+            return Certificate(math.nan, math.nan, rtol)
+        return Certificate(float(t @ dual_point()), float(norm.value(solution)), rtol)
 
     attempt, attempts = solve_certified(problem, norm.solvers, certify, f"the min-{norm.name} interpolant")
     solution = w.value * to_original
     residual = float(np.linalg.norm(X @ solution - t) / t_norm)
-    if residual > RESIDUAL_RTOL:
-        raise NotInterpolableError(f"the {attempt.solver} solution leaves a relative residual {residual:.2e}")
-    return Interpolant(solution, attempt.certificate.upper, np.asarray(fits.dual_value), residual, norm.name,
+    return Interpolant(solution, attempt.certificate.upper, dual_point(), residual, norm.name,
                        attempt.solver, attempt.status, attempt.certificate, attempts)

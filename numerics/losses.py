@@ -51,7 +51,7 @@ class Loss:
             return -y * out
         if self.kind == "cross_entropy":
             return _log_softplus(_rival_lse(out, y))
-        return torch.log(0.5 * (out - y) ** 2)
+        return 2 * torch.log((out - y).abs()) - math.log(2)  # not log(½r²): r² underflows at |r| < 1e-162
 
     def per_sample(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         if self.kind == "logistic":

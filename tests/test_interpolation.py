@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from numerics import data
+from numerics import data, norms
 from numerics.errors import InvalidDataError, NotInterpolableError
 from numerics.interpolation import min_norm_interpolant
 
@@ -18,6 +18,9 @@ def test_one_equation_closed_forms(norm, value):
     assert sol.value == pytest.approx(value, rel=1e-7)
     assert sol.w.sum() == pytest.approx(1.0, rel=1e-9)
     assert sol.certificate.ok and sol.residual < 1e-9
+    X = np.array([[1.0, 1.0]])
+    assert float(norms.get(norm).dual_norm(X.T @ sol.nu)) == pytest.approx(1.0)  # ν is dual feasible
+    assert float(sol.nu @ np.array([1.0])) == pytest.approx(value, rel=1e-6)  # and attains the bound
 
 
 def test_l2_is_the_pseudo_inverse_solution():

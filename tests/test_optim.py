@@ -102,6 +102,20 @@ def test_warm_power_iteration_tracks_the_top_singular_pair_of_a_drifting_gradien
             assert float((D * torch.outer(U[:, 0], Vh[0])).sum()) > 0.999  # cosine of the unit rank-one steps
 
 
+def test_svd_free_lmos_at_extreme_scales_and_zero_gradients():
+    rng = np.random.default_rng(5)
+    G = torch.as_tensor(rng.standard_normal((4, 6)))
+    for scale in (1e-170, 1e170):
+        X, error = newton_schulz(G * scale, steps=40)
+        assert torch.allclose(X, norms.get("spectral").lmo(G), atol=1e-9) and float(error) < 1e-9
+    v0 = torch.as_tensor(rng.standard_normal(6))
+    D, v = power_iteration(torch.zeros(4, 6, dtype=torch.float64), v0)
+    assert not D.any() and torch.equal(v, v0)  # a zero gradient keeps the warm start
+    D, _ = power_iteration(G * 1e-300, v, iters=50)
+    U, S, Vh = torch.linalg.svd(G)
+    assert float((D * torch.outer(U[:, 0], Vh[0])).sum()) > 0.999999
+
+
 def test_optimizer_rejects_inconsistent_options():
     W = [torch.zeros(2, 2, requires_grad=True)]
     with pytest.raises(ValueError, match="computes the spectral LMO, not nuclear"):

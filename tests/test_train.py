@@ -26,6 +26,13 @@ def test_losses_stay_finite_and_informative_at_margins_of_ten_thousand(kind, out
     assert torch.isfinite(log_l) and torch.isfinite(out.grad).all() and out.grad.abs().sum() > 0
 
 
+def test_squared_log_loss_does_not_underflow():
+    out = torch.tensor([1e-170, 2e-170], dtype=torch.float64, requires_grad=True)
+    log_l = Loss("squared").log_mean(out, torch.zeros(2, dtype=torch.float64))
+    log_l.backward()
+    assert torch.isfinite(log_l) and torch.isfinite(out.grad).all()
+
+
 def test_log_mean_is_log_of_mean_where_both_are_representable():
     out, y = torch.tensor([0.3, -2.0, 5.0], dtype=torch.float64), torch.tensor([1.0, 1.0, -1.0], dtype=torch.float64)
     for kind in ("logistic", "exponential", "squared"):

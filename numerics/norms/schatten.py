@@ -18,10 +18,6 @@ from numerics.norms.base import Norm, register
 from numerics.norms.lp import lp
 
 
-def _tiny(x: torch.Tensor) -> float:
-    return torch.finfo(x.dtype).tiny
-
-
 class Frobenius(Norm):
     name, symbol, ndim = "fro", r"\|\cdot\|_F", 2
     solvers = ("CLARABEL", "SCS")
@@ -35,7 +31,8 @@ class Frobenius(Norm):
 
     def lmo(self, g):
         self._check_shape(g)
-        return g / self._value(g).clamp_min(_tiny(g))[..., None, None]
+        v = self._value(g)[..., None, None]
+        return g / torch.where(v > 0, v, 1.0)
 
     def cvxpy(self, expr):
         return cp.norm(expr, "fro")

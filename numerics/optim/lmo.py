@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import torch
 
+from numerics.norms.schatten import FROBENIUS
+
 
 def newton_schulz(G: torch.Tensor, steps: int = 12) -> tuple[torch.Tensor, torch.Tensor]:
     """(X ≈ polar factor of G, ‖XXᵀX − X‖_F): X has the singular vectors of G and singular values
     s_k(σ_i/‖G‖_F) with s_k → 1 on (0, √3); the error is 0 exactly when every kept singular value is 1."""
-    norm = torch.linalg.matrix_norm(G, ord="fro")[..., None, None]
+    norm = FROBENIUS.value(G)[..., None, None]  # max-scaled: matrix_norm underflows at 1e-170
     X = G / torch.where(norm > 0, norm, torch.ones_like(norm))
     wide = X.shape[-2] <= X.shape[-1]
     for _ in range(steps):
@@ -29,12 +31,17 @@ def newton_schulz(G: torch.Tensor, steps: int = 12) -> tuple[torch.Tensor, torch
 
 def power_iteration(G: torch.Tensor, v: torch.Tensor, iters: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """(u₁v₁ᵀ estimate, new v) from `iters` alternating steps started at v (…, d); 0 where G = 0."""
-    tiny = torch.finfo(G.dtype).tiny
     for _ in range(iters):
-        u = G @ v[..., None]
-        u = u / torch.linalg.vector_norm(u, dim=-2, keepdim=True).clamp_min(tiny)
-        v = (G.transpose(-1, -2) @ u).squeeze(-1)
-        v = v / torch.linalg.vector_norm(v, dim=-1, keepdim=True).clamp_min(tiny)
-    u = G @ v[..., None]
-    u = u / torch.linalg.vector_norm(u, dim=-2, keepdim=True).clamp_min(tiny)
+        u = _unit(G @ v[..., None], dim=-2)
+        v_new = _unit((G.transpose(-1, -2) @ u).squeeze(-1), dim=-1)
+        v = torch.where(v_new.abs().sum(-1, keepdim=True) > 0, v_new, v)  # Gv = 0 (e.g. G = 0): keep the start
+    u = _unit(G @ v[..., None], dim=-2)
     return u @ v[..., None, :], v
+
+
+def _unit(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """x/‖x‖ along `dim` (max-scaled, so exact for tiny x); 0 where x = 0."""
+    m = x.abs().amax(dim=dim, keepdim=True)
+    x = x / torch.where(m > 0, m, 1.0)
+    n = torch.linalg.vector_norm(x, dim=dim, keepdim=True)
+    return x / torch.where(n > 0, n, 1.0)
