@@ -97,3 +97,24 @@ def test_every_statement_compiles_in_a_latex_document(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
     assert (tmp_path / "lemmas.pdf").stat().st_size > 0
+
+
+@pytest.mark.parametrize("corruption", ["inflated margin", "permuted multipliers"])
+def test_the_kkt_checks_catch_a_wrong_reference(monkeypatch, corruption):
+    """The duality checks are independent of the reference they check: a margin claimed 1e-4 too high violates
+    weak duality against the separately solved dual; multipliers on the wrong points break ‖Σλz‖_* = γ*."""
+    import dataclasses
+
+    import numerics.margins
+
+    honest = numerics.margins.max_margin
+
+    def corrupted(*args, **kwargs):
+        ref = honest(*args, **kwargs)
+        if corruption == "inflated margin":
+            return dataclasses.replace(ref, margin=ref.margin * (1 + 1e-4))
+        return dataclasses.replace(ref, duals=np.roll(ref.duals, 1, axis=0))
+
+    monkeypatch.setattr(numerics.margins, "max_margin", corrupted)
+    check = lemmas.get("kkt.norm.dual_condition").check_numeric(np.random.default_rng(0))
+    assert check.status == "failed" and check.residual > 10
