@@ -28,11 +28,16 @@ def _log_softplus(z: torch.Tensor) -> torch.Tensor:
     return torch.where(small, z, torch.log(F.softplus(safe)))
 
 
-def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """logsumexp_{j≠y}(s_j − s_y) for scores (..., n, k), labels (n,)."""
+def _rival_differences(scores: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(s_j − s_y with −∞ at j = y, the mask j = y) for scores (..., n, k) and labels (n,) or (..., n)."""
     is_own = y[..., None] == torch.arange(scores.shape[-1], device=y.device)
     own = scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None])
-    return torch.logsumexp((scores - own).masked_fill(is_own, -torch.inf), dim=-1)
+    return (scores - own).masked_fill(is_own, -torch.inf), is_own
+
+
+def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """logsumexp_{j≠y}(s_j − s_y)."""
+    return torch.logsumexp(_rival_differences(scores, y)[0], dim=-1)
 
 
 class Loss:
@@ -73,9 +78,7 @@ class Loss:
         log of it when `log_domain`. Each ∂ℓ_i/∂out_i is formed from its logarithm, so that in the log domain
         the weights ∂ℓ_i/∂out_i / Σℓ stay exact where ℓ_i underflows."""
         if self.kind == "cross_entropy":
-            is_own = y[..., None] == torch.arange(out.shape[-1], device=y.device)
-            own = out.gather(-1, y.expand(*out.shape[:-2], -1)[..., None])
-            diff = (out - own).masked_fill(is_own, -torch.inf)
+            diff, is_own = _rival_differences(out, y)
             z = torch.logsumexp(diff, dim=-1)  # ℓ = softplus(z)
             log_slope = -F.softplus(-z)  # log ∂ℓ/∂z = log σ(z)
             # ∂z/∂s: softmax over the rivals (from z: torch.softmax is slow over a few classes), −1 at the own class

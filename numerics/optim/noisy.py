@@ -19,11 +19,15 @@ class NoisySGD(torch.optim.SGD):
                  **sgd_options):
         super().__init__(params, lr=lr, **sgd_options)
         self.label_noise, self.gaussian_noise, self.batch_dims = label_noise, gaussian_noise, batch_dims
-        self._generator = torch.Generator().manual_seed(seed)
+        self.seed = seed
+        self._generators: dict[torch.device, torch.Generator] = {}
 
     def _noise(self, like: torch.Tensor) -> torch.Tensor:
-        xi = torch.randn(like.shape, generator=self._generator, dtype=torch.float64)
-        return xi.to(device=like.device, dtype=like.dtype)
+        """ξ ~ N(0, I) drawn on `like`'s device (one seeded generator per device: no host transfer per step)."""
+        generator = self._generators.get(like.device)
+        if generator is None:
+            generator = self._generators[like.device] = torch.Generator(device=like.device).manual_seed(self.seed)
+        return torch.randn(like.shape, generator=generator, dtype=like.dtype, device=like.device)
 
     def _sigma(self, sigma, like: torch.Tensor):
         if isinstance(sigma, torch.Tensor) and sigma.ndim > 0:
