@@ -1,0 +1,181 @@
+"""The checklist's pytest plugin: the `claim` marker, the `evidence` and `scale` fixtures, and the collection
+of every claim's evidence into JSON, a terminal table and the LaTeX report.
+
+Evidence travels in `item.user_properties` (pytest's own channel, serialized by xdist), so it survives
+``pytest -n auto``; the controller process gathers it from the reports. A claim test that records no
+evidence, or never states its verdict, fails: there is no silent pass. A skipped claim (no verdict at this
+scale) is reported as SKIP with its reason, an errored one as ERROR.
+
+Options: ``--scale default|paper``, ``--evidence PATH.json``, ``--report PATH.tex``.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from verify.evidence import Evidence, plain
+
+CLAIM_KEY, EVIDENCE_KEY = "verify.claim", "verify.evidence"
+ERROR_KEY = "verify.error"
+NO_VERDICT = "verify: no verdict:"
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The checklist's scale: `default` (the whole checklist in minutes on a 2-core CPU) or `paper` (the
+    papers' sizes and step counts; GPU when present)."""
+
+    name: str
+
+    def pick(self, default, paper):
+        return paper if self.name == "paper" else default
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("verify", "implicit-bias claims checklist")
+    group.addoption("--scale", choices=("default", "paper"), default="default",
+                    help="default: minutes on a CPU; paper: the papers' sizes and step counts")
+    group.addoption("--evidence", metavar="PATH", default=None, help="write every claim's evidence as JSON")
+    group.addoption("--report", metavar="PATH", default=None, help="write the LaTeX report of checked claims")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "claim(id, paper, lemmas, statement): one claim of a paper, tied to "
+                                       "theory lemma ids; the test records Evidence and states a verdict")
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist) gathers the evidence
+        config.pluginmanager.register(Gatherer(config), "verify-gatherer")
+
+
+def claim_metadata(item) -> dict | None:
+    marker = item.get_closest_marker("claim")
+    if marker is None:
+        return None
+    meta = dict(marker.kwargs)
+    missing = {"id", "paper", "lemmas", "statement"} - set(meta)
+    if missing:
+        raise pytest.UsageError(f"{item.nodeid}: the claim marker lacks {sorted(missing)}")
+    meta["lemmas"] = list(meta["lemmas"])
+    return meta
+
+
+@pytest.fixture(scope="session")
+def scale(request) -> Scale:
+    return Scale(request.config.getoption("--scale"))
+
+
+class ClaimEvidence(Evidence):
+    """The evidence of one claim test; `conclude()` asserts its verdict (and lists the failed checks)."""
+
+    concluded: bool = False
+
+    def conclude(self) -> None:
+        self.concluded = True
+        assert self.passed, self.summary()
+
+
+@pytest.fixture
+def evidence(request) -> ClaimEvidence:
+    meta = claim_metadata(request.node)
+    ev = ClaimEvidence(meta["id"] if meta else request.node.name)
+    yield ev
+    request.node.user_properties.append((EVIDENCE_KEY, {**ev.as_dict(), "concluded": ev.concluded}))
+
+
+def pytest_runtest_setup(item):
+    meta = claim_metadata(item)
+    if meta is not None:
+        item.user_properties.append((CLAIM_KEY, meta))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if claim_metadata(item) is None:
+        return
+    if report.when == "call" and call.excinfo is not None and not call.excinfo.errisinstance(
+            (AssertionError, pytest.skip.Exception)):
+        report.user_properties.append((ERROR_KEY, call.excinfo.typename))  # an exception, not a failed check
+    if report.when != "teardown":
+        return
+    ev = dict(item.user_properties).get(EVIDENCE_KEY)
+    if not getattr(item, "_verify_passed", False):
+        return  # failed, errored or skipped: reported as such
+    if ev is None:
+        report.outcome, report.longrepr = "failed", f"{NO_VERDICT} {item.nodeid} does not use the `evidence` fixture"
+    elif not ev["concluded"]:
+        report.outcome, report.longrepr = "failed", f"{NO_VERDICT} {item.nodeid} never called evidence.conclude()"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    outcome = yield
+    pyfuncitem._verify_passed = outcome.excinfo is None
+
+
+class Gatherer:
+    """Collects claim outcomes and evidence from every report (local or from xdist workers)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.claims: dict[str, dict] = {}
+        self.started = time.time()
+
+    def pytest_runtest_logreport(self, report):
+        props = dict(report.user_properties)
+        meta = props.get(CLAIM_KEY)
+        if meta is None:
+            return
+        entry = self.claims.setdefault(report.nodeid, {"nodeid": report.nodeid, **plain(meta), "outcome": "PASS",
+                                                       "reason": "", "seconds": 0.0})
+        entry["seconds"] += report.duration
+        if EVIDENCE_KEY in props:
+            entry["evidence"] = props[EVIDENCE_KEY]
+        if report.skipped:
+            entry["outcome"] = "SKIP"
+            entry["reason"] = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        elif report.failed:
+            no_verdict = report.longreprtext.startswith(NO_VERDICT)
+            error = ERROR_KEY in props or (report.when != "call" and entry["outcome"] != "FAIL" and not no_verdict)
+            entry["outcome"] = "ERROR" if error else "FAIL"
+            entry["reason"] = _short(report.longreprtext)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if not self.claims:
+            return
+        tr = terminalreporter
+        tr.section(f"claims checklist (scale {self.config.getoption('--scale')})")
+        for entry in sorted(self.claims.values(), key=lambda e: e["id"]):
+            tr.write_line(f"{entry['outcome']:5s} {entry['id']:38s} {entry['seconds']:7.1f} s  {entry['paper']}")
+        counts = {k: sum(e["outcome"] == k for e in self.claims.values()) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
+        tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
+
+    def pytest_sessionfinish(self, session):
+        if not self.claims:
+            return
+        doc = self.document()
+        if path := self.config.getoption("--evidence"):
+            Path(path).write_text(json.dumps(doc, indent=1, allow_nan=True))
+        if path := self.config.getoption("--report"):
+            from verify.report import render
+
+            Path(path).write_text(render(doc))
+
+    def document(self) -> dict:
+        from numerics.provenance import describe_device, versions
+
+        return {"scale": self.config.getoption("--scale"), "device": describe_device(), "versions": versions(),
+                "python": platform.python_version(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z",
+                                                                              time.localtime(self.started)),
+                "seconds": time.time() - self.started,
+                "claims": sorted(self.claims.values(), key=lambda e: e["id"])}
+
+
+def _short(text: str, limit: int = 2000) -> str:
+    return text if len(text) <= limit else "…" + text[-limit:]
