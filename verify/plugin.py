@@ -48,7 +48,11 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "claim(id, paper, lemmas, statement): one claim of a paper, tied to "
                                        "theory lemma ids; the test records Evidence and states a verdict")
-    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist) gathers the evidence
+    if hasattr(config, "workerinput"):  # an xdist worker: one intra-op thread (see the root conftest)
+        import torch
+
+        torch.set_num_threads(1)
+    else:  # the controller (or a run without xdist) gathers the evidence
         config.pluginmanager.register(Gatherer(config), "verify-gatherer")
 
 

@@ -53,7 +53,7 @@ def gd(ps):
 def test_gd_tends_to_the_l2_max_margin_like_one_over_log_t(scale, evidence):
     ds = binary(scale)
     steps = scale.pick(30_000, 300_000)
-    # Tolerance: Thm. 3 gives ‖w(t)/‖w(t)‖ − ŵ‖ = O(1/log t); at T = 3·10⁴ (log T ≈ 10) a 10 % gap is the
+    # Tolerance: Soudry et al. prove ‖w(t)/‖w(t)‖ − ŵ‖ = O(1/log t); at T = 3·10⁴ (log T ≈ 10) a 10 % gap is the
     # 1/log T scale with a unit constant.
     ev = margin_convergence(gd, ds, norm="l2", steps=steps, rate="inverse_log", tol=0.1, seed=SEED,
                             name="GD → ℓ2 max margin")
@@ -100,7 +100,7 @@ def test_steepest_descent_tends_to_its_own_norms_max_margin(scale, evidence):
     for q in VECTOR_NORMS:
         rivals = max(table[q][p] for p in VECTOR_NORMS if p != q)
         evidence.check(f"{OPTIMIZER[q]} has the largest {q} margin", table[q][q], ">", rivals,
-                       "each algorithm maximizes its own norm's margin (Gunasekar et al. 2018, Thm. 5)")
+                       "each algorithm maximizes its own norm's margin (Gunasekar et al. 2018)")
     # negative control: sign descent's ℓ1 margin is not the ℓ1 max margin
     gamma_l1 = max_margin(ds, norm="l1").margin
     evidence.control("sign descent reaches the ℓ1 max margin (rel. gap ≤ 5 %)", 1 - table["l1"]["linf"] / gamma_l1,
