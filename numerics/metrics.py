@@ -3,10 +3,12 @@ batched over configurations; the plain functions under them act on arrays.
 
 - margin(norm): min_i y_i f(x_i) / ‖θ‖^L (L the model's homogeneity; multiclass: the score margin), the
   normalized margin of `numerics.margins` for linear models;
+- soft_margin(model, loss, norm): −log L/‖θ‖^L, the smoothed margin (Lyu & Li 2020);
 - cosine(ref) / distance(ref): between θ/‖θ‖₂ and ref/‖ref‖₂;
 - face_distance(face): Euclidean distance of the direction to the set of max-margin solutions;
 - stable_rank ‖W‖_F²/‖W‖₂², effective_rank exp(H(σ/Σσ)) (Roy & Vetterli 2007);
 - kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`theory.kkt.epsilon_kkt`), linear models;
+  network_kkt_residual the same for any homogeneous binary model (per-point gradients by autograd);
 - bregman(ref, norm): the generalized Bregman divergence D(ref, θ/‖θ‖) (`theory.bregman`);
 - noether: the quantity gradient flow conserves — Σ_i u_i v_i for the quadratic model w = u⊙u − v⊙v (its
   symmetry (u, v) → (u cosh λ + v sinh λ, u sinh λ + v cosh λ) keeps w), tr(UᵀU − WWᵀ) = ‖U‖² − ‖W‖² for the
@@ -23,6 +25,7 @@ from numerics.data import Dataset
 from numerics.margins import OptimalFace, score_margins, signed_points
 from numerics.norms import Norm
 from theory.bregman import generalized_bregman
+from theory.bregman import order as bregman_order
 from theory.kkt import epsilon_kkt
 
 
@@ -53,6 +56,22 @@ def margin(model, norm: str | Norm) -> "callable":
         else:
             size = norm.value(_flat(params))
         return model_margins(model, params, X, y).amin(-1) / size**degree
+
+    return metric
+
+
+def soft_margin(model, loss, norm: str | Norm) -> "callable":
+    """The smoothed normalized margin −log L(θ)/‖θ‖^L (Lyu & Li 2020; in the algorithm's norm: Tsilivis et al.
+    2024), a lower bound on the margin that the flow increases once L < 1/n. log L is computed exactly
+    (`Loss.log_mean`), so it stays finite where L underflows."""
+    from numerics.losses import Loss
+
+    norm, loss = norms.get(norm), (loss if isinstance(loss, Loss) else Loss(loss))
+    if model.degree is None or norm.ndim != 1:
+        raise ValueError("the soft margin needs a homogeneous model and a vector norm over all parameters")
+
+    def metric(params, X, y):
+        return -loss.log_mean(model(params, X), y) / norm.value(_flat(params)) ** model.degree
 
     return metric
 
@@ -130,9 +149,38 @@ def kkt_residual(model) -> "callable":
     return metric
 
 
+def network_kkt_residual(model) -> "callable":
+    """ε of the (ε, δ)-KKT residual of min ½‖θ‖² s.t. y_i f(x_i; θ) ≥ 1 at θ/‖θ‖ for a positively homogeneous
+    binary model (Lyu & Li 2020, Def. of (ε, δ)-KKT), with ∇_θ y_i f(x_i; θ) by `torch.func.jacrev`; NaN
+    where θ does not separate the data."""
+    if model.degree is None:
+        raise ValueError(f"{type(model).__name__} is not positively homogeneous: no KKT residual")
+
+    def metric(params, X, y):
+        shapes = [p.shape[1:] for p in params]
+        sizes = [int(np.prod(s)) for s in shapes]
+        out = []
+        for b in range(params[0].shape[0]):
+            flat = torch.cat([p[b].reshape(-1) for p in params])
+
+            def q(theta):
+                parts = [t.reshape(1, *s) for t, s in zip(theta.split(sizes), shapes)]
+                return y * model(parts, X)[0]
+
+            margins = q(flat)
+            if not margins.min() > 0:
+                out.append(np.nan)
+                continue
+            grads = torch.func.jacrev(q)(flat)
+            out.append(epsilon_kkt(flat.cpu().numpy(), margins.cpu().numpy(), grads.cpu().numpy(), model.degree).epsilon)
+        return torch.tensor(out, dtype=torch.float64)
+
+    return metric
+
+
 def bregman(reference, norm: str) -> "callable":
-    """D(ref/‖ref‖, θ/‖θ‖) for φ = ½‖·‖² under the vector norm `norm` (l1, l2, linf)."""
-    order = {"l1": 1, "l2": 2, "linf": np.inf}[norm]
+    """D(ref/‖ref‖, θ/‖θ‖) for φ = ½‖·‖² under the vector norm `norm` (l1, l2, linf, lp:<p>)."""
+    order = bregman_order(norm)
     ref = np.ravel(np.asarray(reference, dtype=np.float64))
     ref = ref / np.linalg.norm(ref, order)
 
@@ -153,5 +201,5 @@ def noether(params, X=None, y=None) -> torch.Tensor:
     return (a**2).sum((-2, -1)) - (b**2).sum((-2, -1))
 
 
-__all__ = ["margin", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",
-           "kkt_residual", "bregman", "noether", "model_margins"]
+__all__ = ["margin", "soft_margin", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",
+           "kkt_residual", "network_kkt_residual", "bregman", "noether", "model_margins"]

@@ -71,7 +71,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     if init is None:
         params = model.init(batch, generator, dtype=dtype, device=device)
     else:
-        params = [torch.as_tensor(p, dtype=dtype, device=device).clone().requires_grad_() for p in init]
+        params = [torch.as_tensor(p, dtype=dtype, device=device).detach().clone().requires_grad_() for p in init]
     optimizer = make_optimizer(params)
     # ∇log L = ∇L/L gives the same steps with full precision where L underflows when the step is scale free
     # (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1).
