@@ -19,4 +19,4 @@ settings.register_profile("dev", max_examples=250, deadline=None, print_blob=Tru
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-pytest_plugins = ("verify.plugin",)
+pytest_plugins = ("verify.plugin", "pytester")

@@ -22,7 +22,7 @@ import pytest
 from verify.evidence import Evidence, plain
 
 CLAIM_KEY, EVIDENCE_KEY = "verify.claim", "verify.evidence"
-ERROR_KEY = "verify.error"
+ERROR_KEY, NO_VERDICT_KEY = "verify.error", "verify.no_verdict"
 NO_VERDICT = "verify: no verdict:"
 
 
@@ -111,10 +111,10 @@ def pytest_runtest_makereport(item, call):
     ev = dict(item.user_properties).get(EVIDENCE_KEY)
     if not getattr(item, "_verify_passed", False):
         return  # failed, errored or skipped: reported as such
-    if ev is None:
-        report.outcome, report.longrepr = "failed", f"{NO_VERDICT} {item.nodeid} does not use the `evidence` fixture"
-    elif not ev["concluded"]:
-        report.outcome, report.longrepr = "failed", f"{NO_VERDICT} {item.nodeid} never called evidence.conclude()"
+    if ev is None or not ev["concluded"]:
+        why = "does not use the `evidence` fixture" if ev is None else "never called evidence.conclude()"
+        report.outcome, report.longrepr = "failed", f"{NO_VERDICT} {item.nodeid} {why}"
+        report.user_properties.append((NO_VERDICT_KEY, True))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -145,7 +145,7 @@ class Gatherer:
             entry["outcome"] = "SKIP"
             entry["reason"] = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         elif report.failed:
-            no_verdict = report.longreprtext.startswith(NO_VERDICT)
+            no_verdict = NO_VERDICT_KEY in props  # the plugin's own verdict: a failure, not an error
             error = ERROR_KEY in props or (report.when != "call" and entry["outcome"] != "FAIL" and not no_verdict)
             entry["outcome"] = "ERROR" if error else "FAIL"
             entry["reason"] = _short(report.longreprtext)
