@@ -125,3 +125,29 @@ def test_plugin_reports_every_outcome_and_survives_xdist(pytester, workers):
     assert "no verdict at this scale" in claims["skips"]["reason"]
     assert claims["errors"]["evidence"]["checks"][0]["passed"]  # what was measured before the error is kept
     result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 1 error, 1 skip*"])
+
+
+def test_report_renders_and_compiles(tmp_path):
+    doc = {"scale": "default", "device": "cpu", "versions": {"torch": "x"}, "python": "3.11", "started": "now",
+           "seconds": 1.0,
+           "claims": [{"id": "a.b", "paper": "P & Q 2020", "lemmas": ["lmo.nuclear"], "statement": "γ → γ* ≤ 1 ‖θ‖",
+                       "outcome": "PASS", "reason": "", "seconds": 0.5,
+                       "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
+                                                "why": "rate 1/√t", "negative": False, "passed": True}],
+                                    "measured": {"gap": 0.01, "rows": [1, 2]}, "parts": [],
+                                    "trajectories": {"gap": {"steps": [1, 10, 100], "values": [1.0, 0.1, 0.01]}}}},
+                      {"id": "c.d", "paper": "R", "lemmas": [], "statement": "s", "outcome": "ERROR",
+                       "reason": "RuntimeError: boom_1", "seconds": 0.1}]}
+    from verify.report import render
+
+    tex = render(doc, tmp_path)
+    assert "lmo.nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b.pdf").exists()
+    import shutil
+    import subprocess
+
+    if shutil.which("pdflatex") is None:
+        pytest.skip("pdflatex is not installed: rendered, not compiled")
+    (tmp_path / "r.tex").write_text(tex)
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:]

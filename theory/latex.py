@@ -10,18 +10,27 @@ _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", vari
                           variable_end_string=")))", comment_start_string="((#", comment_end_string="#))",
                           trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
-UNICODE_MATH = {"ε": r"$\varepsilon$", "δ": r"$\delta$", "–": "--", "—": "---"}
-"""Unicode characters of plain text (sources) that pdflatex's utf8 input does not know."""
+UNICODE_MATH = {
+    "ö": r'\"o', "é": r"\'e", "ü": r'\"u', "–": "--", "—": "---", "…": r"\ldots{}", "‘": "`", "’": "'", "“": "``", "”": "''", "′": "'", "−": "-",
+    "ε": r"$\varepsilon$", "δ": r"$\delta$", "γ": r"$\gamma$", "η": r"$\eta$", "θ": r"$\theta$",
+    "λ": r"$\lambda$", "μ": r"$\mu$", "β": r"$\beta$", "σ": r"$\sigma$", "ρ": r"$\rho$", "α": r"$\alpha$",
+    "φ": r"$\varphi$", "ψ": r"$\psi$", "τ": r"$\tau$", "Σ": r"$\Sigma$", "Δ": r"$\Delta$", "∇": r"$\nabla$",
+    "‖": r"$\|$", "→": r"$\to$", "≤": r"$\le$", "≥": r"$\ge$", "≈": r"$\approx$", "≫": r"$\gg$",
+    "≪": r"$\ll$", "∞": r"$\infty$", "√": r"$\surd$", "·": r"$\cdot$", "×": r"$\times$", "∈": r"$\in$",
+    "⊙": r"$\odot$", "∑": r"$\sum$", "∗": "*", "≠": r"$\neq$", "±": r"$\pm$", "∂": r"$\partial$",
+    "ᵀ": r"$^{T}$", "²": r"$^{2}$", "³": r"$^{3}$", "⁴": r"$^{4}$", "⁵": r"$^{5}$", "⁻": r"$^{-}$", "¹": r"$^{1}$",
+    "⁰": r"$^{0}$", "₀": r"$_{0}$", "₁": r"$_{1}$", "₂": r"$_{2}$", "₊": r"$_{+}$", "ℓ": r"$\ell$",
+}
+"""Unicode characters of plain text (sources, claim and check names) that pdflatex's utf8 input does not
+know, as LaTeX; any other non-ASCII character becomes ? so that the document always compiles."""
 
 
 def escape_text(text: str) -> str:
     """Escape LaTeX's special characters in plain text."""
     for char, repl in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
-                       ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}")):
+                       ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}"), ("<", "$<$"), (">", "$>$"), ("|", "$|$")):
         text = text.replace(char, repl)
-    for char, repl in UNICODE_MATH.items():
-        text = text.replace(char, repl)
-    return text
+    return "".join(UNICODE_MATH.get(c, c if ord(c) < 128 else "?") for c in text)
 
 
 _ENV.filters["e_tex"] = escape_text

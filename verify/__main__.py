@@ -1,47 +1,52 @@
-"""The main job: ``python -m verify [--seed N]``.
+"""The main job: run the claims checklist and write its report.
 
-Today it solves and prints the exact references every claim will be measured against — certified
-max margins under each norm (binary and multiclass), the paper's reference check on the five-point data set
-of Cai et al. 2024, and minimum-norm interpolants — with their certificates, seed, versions and device.
+    python -m verify [--scale default|paper] [--out report/] [--workers auto] [-- extra pytest args]
+
+Runs ``pytest verify/`` (in parallel with pytest-xdist), writes ``evidence.json`` (every claim's parameters,
+seed, device, versions, measured values, tolerances and verdict), ``checklist.tex`` with one figure per claim,
+and ``checklist.pdf`` when pdflatex is installed. The exit status is pytest's: 0 only when every claim passed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
-from numerics import data
-from numerics.interpolation import min_norm_interpolant
-from numerics.margins import max_margin
-from numerics.provenance import describe_device, versions
+import pytest
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m verify", description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generated data sets (default 0)")
+    parser.add_argument("--scale", choices=("default", "paper"), default="default",
+                        help="default: minutes on a CPU; paper: the papers' sizes and step counts (GPU when present)")
+    parser.add_argument("--out", type=Path, default=Path("report"), help="directory of the evidence and report")
+    parser.add_argument("--workers", default="auto", help="pytest-xdist workers (auto: one per core; 0: none)")
+    parser.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
     args = parser.parse_args(argv)
 
-    print(f"seed {args.seed} · device {describe_device()} · {json.dumps(versions())}\n")
-    binary = data.gaussian_binary(200, 20, margin=0.1, seed=args.seed)
-    multiclass = data.gaussian_mixture(5, 10, 20, noise=0.3, seed=args.seed)
-    rows = [(binary, norm) for norm in ("l1", "l2", "lp:3", "linf")]
-    rows += [(multiclass, norm) for norm in ("nuclear", "fro", "spectral", "entry_linf", "entry_l1")]
-    rows += [(data.cai2024_five_points(), "l2")]
-    print(f"{'data':48s} {'norm':11s} {'γ* (margin)':>13s} {'dual bound':>13s} {'rel gap':>8s} "
-          f"{'support':>7s} {'solver':>9s} {'s':>6s}")
-    for ds, norm in rows:
-        s = max_margin(ds, norm=norm).summary()
-        print(f"{ds.description[:48]:48s} {norm:11s} {s['margin']:13.8f} {s['dual_bound']:13.8f} "
-              f"{s['rel_gap']:8.1e} {s['support_size']:7d} {s['solver']:>9s} {s['seconds']:6.2f}")
-
-    sparse = data.sparse_regression(40, 100, 5, seed=args.seed)
-    print(f"\nmin-norm interpolants of {sparse.description} (n = 40, d = 100):")
-    for norm in ("l1", "l2"):
-        sol = min_norm_interpolant(sparse, norm=norm)
-        error = abs(sol.w - sparse.teacher).max()
-        print(f"  {norm}: ‖w‖ = {sol.value:.8f}, rel gap {sol.certificate.rel_gap:.1e}, "
-              f"max |w − w*| = {error:.2e}, solver {sol.solver}")
-    return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    tex = args.out / "checklist.tex"
+    here = Path(__file__).parent
+    code = pytest.main([str(here), "--scale", args.scale, "--evidence", str(args.out / "evidence.json"),
+                        "--report", str(tex), "-p", "no:cacheprovider", *(["-n", args.workers] if args.workers != "0" else []),
+                        *args.pytest_args])
+    if tex.exists():
+        pdflatex = shutil.which("pdflatex")
+        if pdflatex is None:
+            print(f"report: {tex} (install pdflatex to compile it)")
+        else:
+            for _ in range(2):  # twice: longtable widths settle on the second pass
+                done = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+                                      cwd=args.out, capture_output=True, text=True)
+            if done.returncode != 0:
+                print(done.stdout[-3000:], file=sys.stderr)
+                print(f"report: pdflatex failed on {tex}", file=sys.stderr)
+                return max(int(code), 1)
+            print(f"report: {args.out / 'checklist.pdf'}")
+    return int(code)
 
 
 if __name__ == "__main__":

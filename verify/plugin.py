@@ -65,6 +65,11 @@ def claim_metadata(item) -> dict | None:
     if missing:
         raise pytest.UsageError(f"{item.nodeid}: the claim marker lacks {sorted(missing)}")
     meta["lemmas"] = list(meta["lemmas"])
+    from theory import lemmas
+
+    unknown = set(meta["lemmas"]) - {lemma.id for lemma in lemmas.all()}
+    if unknown:
+        raise pytest.UsageError(f"{item.nodeid}: the claim cites unknown lemma ids {sorted(unknown)}")
     return meta
 
 
@@ -169,7 +174,7 @@ class Gatherer:
         if path := self.config.getoption("--report"):
             from verify.report import render
 
-            Path(path).write_text(render(doc))
+            Path(path).write_text(render(doc, figures_dir=Path(path).parent))
 
     def document(self) -> dict:
         from numerics.provenance import describe_device, versions
