@@ -169,3 +169,16 @@ def test_the_engine_trains_linear_models_identically_with_and_without_autograd(k
                 steps=200, batch=2, batch_size=batch_size, record_every=50, autograd=flag) for flag in (False, True)]
     assert runs[0].config["analytic_gradient"] and not runs[1].config["analytic_gradient"]
     np.testing.assert_allclose(runs[0].final[0], runs[1].final[0], rtol=1e-10, atol=1e-12)
+
+
+def test_cross_entropy_gradient_keeps_its_sign_where_the_loss_is_below_machine_epsilon():
+    """softmax − one-hot rounds 1 − p_y to 0 once the loss is < 1e-16, so sign descent would see a zero own-class
+    entry; the gradient formed from logsumexp keeps the exact −Σ_{j≠y} p_j there (and zero row sums)."""
+    scores = torch.tensor([[[50.0, 0.0, -3.0], [1.0, 48.0, 2.0]]], dtype=torch.float64)  # margins ≈ 46–50
+    y = torch.tensor([0, 1])
+    naive = torch.softmax(scores, -1) - torch.nn.functional.one_hot(y, 3)
+    assert (naive[0, torch.arange(2), y] == 0).all()  # the precision loss this guards against
+    _, grad = Loss("cross_entropy").value_and_grad(scores, y, log_domain=True)
+    own = grad[0, torch.arange(2), y]
+    assert (own < 0).all()
+    assert torch.allclose(grad.sum(-1), torch.zeros(1, 2, dtype=torch.float64), atol=1e-12 * grad.abs().max())

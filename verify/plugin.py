@@ -65,6 +65,8 @@ def claim_metadata(item) -> dict | None:
     if missing:
         raise pytest.UsageError(f"{item.nodeid}: the claim marker lacks {sorted(missing)}")
     meta["lemmas"] = list(meta["lemmas"])
+    if hasattr(item, "callspec"):  # one claim per parametrization
+        meta["id"] = f"{meta['id']}[{item.callspec.id}]"
     from theory import lemmas
 
     unknown = set(meta["lemmas"]) - {lemma.id for lemma in lemmas.all()}

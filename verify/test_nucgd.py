@@ -63,17 +63,20 @@ def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence):
     ds, steps = mixture(scale), steps_for(scale)
     ref = max_margin(ds, norm="nuclear")
     r_star = rank(ref.W)
+    fro = np.linalg.svd(max_margin(ds, norm="fro").W, compute_uv=False)
+    fro_tail = float(fro[r_star:].sum() / fro.sum())
     evidence.record(reference_rank=r_star, reference_singular_values=np.linalg.svd(ref.W, compute_uv=False),
-                    frobenius_reference_rank=rank(max_margin(ds, norm="fro").W))
+                    frobenius_reference_rank=rank(max_margin(ds, norm="fro").W), frobenius_tail_share=fro_tail)
     ev = margin_convergence(steepest("nuclear"), ds, norm="nuclear", steps=steps, schedule=inverse_sqrt(0.5),
                             tol=TOL, reference=ref, seed=SEED, track={"tail mass": tail_mass(r_star)},
                             name="NucGD → nuclear max margin")
     evidence.include(ev)
     tail = ev.trajectories["tail mass"]["values"]
     decade = int(np.searchsorted(ev.trajectories["tail mass"]["steps"], steps // 10))
-    # The tail mass is at most the nuclear-norm distance to a rank-r* point of the face; the face distance
-    # tolerance (2√tol) is too loose to mean "low rank", so we ask for the gap tolerance itself.
-    evidence.check(f"share of ‖W_T‖_* beyond rank {r_star}", tail[-1], "<=", TOL, "rank → rank of the solution")
+    # "rank r*": the share of ‖W_T‖_* beyond r* singular values tends to 0 (nuclear solution) rather than to
+    # the Frobenius solution's share; the tolerance is halfway between the two hypotheses.
+    evidence.check(f"share of ‖W_T‖_* beyond rank {r_star}", tail[-1], "<=", fro_tail / 2,
+                   f"halfway between 0 (rank {r_star}) and the Frobenius solution's share {fro_tail:.3g}")
     evidence.check("tail share shrinks over the last decade", tail[-1], "<", tail[decade], "still converging")
     evidence.record(final_rank_at_1pct=rank(ev.final[0][0], 1e-2))
     # negative controls: normalized GD goes to the Frobenius solution, of higher rank
@@ -81,8 +84,8 @@ def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence):
                                  tol=TOL, reference=ref, seed=SEED, track={"tail mass": tail_mass(r_star)},
                                  name="normalized GD → nuclear max margin")
     evidence.include(control, expect="FAIL")
-    evidence.control(f"normalized GD's share beyond rank {r_star} is ≤ 5 %", control.trajectories["tail mass"]["values"][-1],
-                     "<=", TOL, "GD tends to the Frobenius solution of rank > r*")
+    evidence.control(f"normalized GD's share beyond rank {r_star} is as small", control.trajectories["tail mass"]["values"][-1],
+                     "<=", fro_tail / 2, "GD tends to the Frobenius solution, of higher rank")
     evidence.conclude()
 
 
