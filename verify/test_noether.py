@@ -1,0 +1,156 @@
+"""Noether flow (Ziyin et al. 2024, parameter symmetry and the noise equilibrium of SGD): the rescaling symmetry
+of f = u·w·x (and of f = UWx) makes gradient flow conserve C = u² − w² (C = UᵀU − WWᵀ); a gradient step
+changes it by an exact second-order term, and gradient noise drives it to a fixed point whatever the start.
+
+Squared loss ½·mean (f − y)² on non-realizable data (labels with noise), so mini-batch gradients stay noisy at
+the optimum. Several initializations train as one batched program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from numerics import metrics
+from numerics.models import TwoLayerLinear
+from numerics.optim import NoisySGD
+from numerics.train import run
+
+SEED = 0
+ROUNDING = 1e-12
+
+
+def scalar_data(n: int = 32):
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((n, 1))
+    return X, 2 * X[:, 0] + 0.5 * rng.standard_normal(n)
+
+
+def scalar_inits():
+    """(u, w) with u·w = 2 (the least-squares product, roughly) and imbalances C₀ = u² − w² ∈ {3.75, 0, −3.75, 8.9}."""
+    u = torch.tensor([2.0, 2 ** 0.5, 1.0, 3.0], dtype=torch.float64).reshape(4, 1, 1)
+    return [u, 2 / u]
+
+
+def sgd(lr, **kw):
+    return lambda ps: NoisySGD(ps, lr, batch_dims=1, seed=SEED, **kw)
+
+
+@pytest.mark.claim(id="noether.gd_discrete_factor", paper="Ziyin et al. 2024 (Noether flow)",
+                   lemmas=["noether.gd.discrete", "noether.flow.scalar", "noether.flow.matrix"],
+                   statement="A GD step changes C = u² − w² exactly by the factor 1 − η²a² (a = ∂L/∂(uw)), and "
+                             "C = UᵀU − WWᵀ exactly by η²(W gᵀg Wᵀ − Uᵀg gᵀU); it is not conserved.")
+def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence):
+    eta, steps = 0.05, 300
+    X, y = scalar_data()
+    traj = run(TwoLayerLinear(1, 1), X, y, "squared", sgd(eta), steps=steps, batch=4, init=scalar_inits(),
+               record_every=1, record_params=True, seed=SEED)
+    u, w = (p[:, :, 0, 0] for p in traj.params)  # (T + 1, B)
+    C = u**2 - w**2
+    a = ((u * w)[..., None] * X[:, 0] - y) @ X[:, 0] / len(y)  # mean_i r_i x_i
+    predicted = C[:-1] * (1 - eta**2 * a[:-1] ** 2)
+    scale = np.abs(C[:-1]).max()
+    error = float(np.max(np.abs(C[1:] - predicted)) / scale)
+    drift = float(np.max(np.abs(C[1:] - C[:-1])) / scale)
+    evidence.trajectory("C(θ_t), configuration 0", traj.steps, C[:, 0])
+    evidence.record(eta=eta, steps=steps, C0=C[0], CT=C[-1])
+    evidence.check("max |C_{t+1} − C_t(1 − η²a_t²)| / max|C|", error, "<=", ROUNDING, "exact identity up to float64 rounding")
+    evidence.control("GD conserves C exactly: max |C_{t+1} − C_t| / max|C|", drift, "<=", ROUNDING,
+                     "only the flow conserves C; a step of size η changes it at second order")
+
+    # the matrix version: U (1×h), W (h×d)
+    d, h = 4, 3
+    rng = np.random.default_rng(SEED)
+    Xm = rng.standard_normal((64, d))
+    ym = Xm @ rng.standard_normal(d) + 0.5 * rng.standard_normal(64)
+    model = TwoLayerLinear(d, h)
+    traj = run(model, Xm, ym, "squared", sgd(0.02), steps=steps, batch=2, record_every=1, record_params=True, seed=SEED)
+    U, W = traj.params  # (T + 1, B, 1, h), (T + 1, B, h, d)
+    Cm = U.transpose(0, 1, 3, 2) @ U - W @ W.transpose(0, 1, 3, 2)
+    r = (U @ W @ Xm.T)[..., 0, :] - ym  # (T + 1, B, n)
+    g = (r @ Xm / len(ym))[..., None, :]  # (T + 1, B, 1, d): E[r xᵀ]
+    change = 0.02**2 * (W @ g.transpose(0, 1, 3, 2) @ g @ W.transpose(0, 1, 3, 2)
+                        - U.transpose(0, 1, 3, 2) @ g @ g.transpose(0, 1, 3, 2) @ U)
+    scale = np.abs(Cm).max()
+    error = float(np.abs(Cm[1:] - Cm[:-1] - change[:-1]).max() / scale)
+    evidence.record(matrix_max_change=float(np.abs(Cm[1:] - Cm[:-1]).max() / scale))
+    evidence.check("matrix: max |C_{t+1} − C_t − η²(WgᵀgWᵀ − UᵀggᵀU)| / max|C|", error, "<=", ROUNDING,
+                   "exact identity up to float64 rounding")
+    evidence.conclude()
+
+
+@pytest.mark.claim(id="noether.sgd_equilibrium", paper="Ziyin et al. 2024 (Noether flow)",
+                   lemmas=["noether.sgd.drift", "noether.flow.scalar"],
+                   statement="SGD (mini-batch or label noise) drives C = u² − w² to the same value from different "
+                             "initializations, while GD keeps its initial imbalance.")
+def test_sgd_noise_drives_the_imbalance_to_one_value(scale, evidence):
+    eta, steps = 0.05, scale.pick(10_000, 100_000)
+    X, y = scalar_data()
+    x = X[:, 0]
+    beta = float(x @ y / (x @ x))  # least-squares product uw at the optimum
+    residual = beta * x - y
+    # E[C_{t+1}] = C_t(1 − η²E[ĝ²]) (lemma noether.sgd.drift): near the optimum ĝ is r_i x_i for a batch of one,
+    # and mean_i (r_i + σξ_i)x_i with label noise σ on the full batch
+    rates = {"SGD, batch 1": float(np.mean((residual * x) ** 2)),
+             "label-noise GD, σ = 3": 9.0 * float(np.mean(x**2)) / len(x)}
+    runs = {"SGD, batch 1": (sgd(eta), 1), "label-noise GD, σ = 3": (sgd(eta, label_noise=3.0), None),
+            "GD": (sgd(eta), None)}
+    spreads = {}
+    for name, (make, batch_size) in runs.items():
+        traj = run(TwoLayerLinear(1, 1), X, y, "squared", make, steps=steps, batch=4, batch_size=batch_size,
+                   init=scalar_inits(), record_every=steps // 100, seed=SEED, metrics={"C": metrics.noether})
+        C = traj["C"]
+        spreads[name] = float(np.ptp(C[-1]) / np.ptp(C[0]))
+        evidence.trajectory(f"{name}: C(θ_t) per initialization", traj.steps, C)
+        evidence.record(**{f"{name}: C at T": C[-1], f"{name}: spread ratio": spreads[name]})
+    for name, v in rates.items():
+        predicted = float(np.exp(-eta**2 * v * steps))
+        # half the predicted log-decay: the early transient (far from the optimum, larger ĝ) only helps, and
+        # E[ĝ²] is evaluated at the optimum
+        evidence.check(f"{name}: spread of C_T over spread of C_0", spreads[name], "<=", predicted**0.5,
+                       f"exp(−η²E[ĝ²]T) = {predicted:.2e} predicted (lemma noether.sgd.drift); bound: its square root")
+    evidence.control("GD: spread of C_T over spread of C_0", spreads["GD"], "<=",
+                     float(np.exp(-eta**2 * rates["SGD, batch 1"] * steps)) ** 0.5,
+                     "without noise ĝ → 0 and C freezes at its initial imbalance")
+    evidence.conclude()
+
+
+@pytest.mark.claim(id="noether.two_layer_equilibrium", paper="Ziyin et al. 2024 (Noether flow)",
+                   lemmas=["noether.flow.matrix"],
+                   statement="For the two-layer linear net on isotropic inputs, SGD drives UᵀU − WWᵀ to one "
+                             "equilibrium independent of initialization; GD keeps the initial imbalance. (Measured: "
+                             "with one output and three hidden units that equilibrium is not C = 0.)")
+def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence):
+    d, h, steps = 4, 3, scale.pick(30_000, 300_000)
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((64, d))
+    X = X @ np.linalg.inv(np.linalg.cholesky(X.T @ X / len(X))).T  # exactly isotropic: XᵀX/n = I
+    y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(64)
+    g = torch.Generator().manual_seed(SEED)
+    U0 = 0.6 * torch.randn(2, 1, h, generator=g, dtype=torch.float64)
+    W0 = 0.6 * torch.randn(2, h, d, generator=g, dtype=torch.float64)
+    U0[0] *= 2; W0[0] *= 0.5; U0[1] *= 0.5; W0[1] *= 2  # noqa: E702  (opposite imbalances)
+
+    def imbalance(U, W):
+        return U.transpose(0, 2, 1) @ U - W @ W.transpose(0, 2, 1)
+
+    C0 = imbalance(U0.numpy(), W0.numpy())
+    results = {}
+    for name, batch_size in (("SGD, batch 1", 1), ("GD", None)):
+        traj = run(TwoLayerLinear(d, h), X, y, "squared", sgd(0.02), steps=steps, batch=2, batch_size=batch_size,
+                   init=[U0, W0], record_every=steps // 100, seed=SEED,
+                   metrics={"‖C‖": lambda ps, X, y: torch.linalg.matrix_norm(ps[0].mT @ ps[0] - ps[1] @ ps[1].mT)})
+        CT = imbalance(*traj.final)
+        results[name] = {"size": float(np.linalg.norm(CT, axis=(1, 2)).max() / np.linalg.norm(C0, axis=(1, 2)).min()),
+                         "apart": float(np.linalg.norm(CT[0] - CT[1]) / np.linalg.norm(C0[0] - C0[1]))}
+        evidence.trajectory(f"{name}: ‖UᵀU − WWᵀ‖_F per initialization", traj.steps, traj["‖C‖"])
+        evidence.record(**{f"{name}: {k}": v for k, v in results[name].items()})
+    # an order of magnitude: the drift rate of the matrix case has no closed form here, so the claim is read
+    # against the control, which stays within 1 % of its start. ‖C_T‖ itself is recorded: it settles near
+    # 4 (from 10 and 15), not at the balanced C = 0 — reported in the evidence, not claimed.
+    evidence.check("SGD: ‖C_T(a) − C_T(b)‖ / ‖C_0(a) − C_0(b)‖", results["SGD, batch 1"]["apart"], "<=", 0.1,
+                   "independent of the initialization")
+    evidence.control("GD: ‖C_T(a) − C_T(b)‖ / ‖C_0(a) − C_0(b)‖", results["GD"]["apart"], "<=", 0.1,
+                     "GD keeps its initial imbalance (up to O(η²))")
+    evidence.conclude()
