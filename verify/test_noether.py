@@ -28,7 +28,7 @@ def scalar_data(n: int = 32):
 
 
 def scalar_inits():
-    """(u, w) with u·w = 2 (the least-squares product, roughly) and imbalances C₀ = u² − w² ∈ {3.75, 0, −3.75, 8.9}."""
+    """(u, w) with u·w = 2 (the least-squares product, roughly) and imbalances C₀ = u² − w² ∈ {3, 0, −3, 8.56}."""
     u = torch.tensor([2.0, 2 ** 0.5, 1.0, 3.0], dtype=torch.float64).reshape(4, 1, 1)
     return [u, 2 / u]
 
