@@ -104,6 +104,12 @@ def test_errors(evidence):
 @pytest.mark.claim(id="skips", **META)
 def test_skips(evidence):
     pytest.skip("no verdict at this scale")
+
+@pytest.mark.claim(id="known", **META)
+@pytest.mark.xfail(strict=True, reason="measured: 3 > 2")
+def test_known(evidence):
+    evidence.check("x", 3.0, "<=", 2.0, "because")
+    evidence.conclude()
 '''
 
 
@@ -118,13 +124,13 @@ def test_plugin_reports_every_outcome_and_survives_xdist(pytester, workers):
     claims = {c["id"]: c for c in json.loads((pytester.path / "evidence.json").read_text())["claims"]}
     assert {k: v["outcome"] for k, v in claims.items()} == {
         "ok": "PASS", "no_evidence": "FAIL", "not_concluded": "FAIL", "fails": "FAIL", "errors": "ERROR",
-        "skips": "SKIP"}
+        "skips": "SKIP", "known": "XFAIL"}
     assert claims["ok"]["evidence"]["measured"] == {"value": 1.5}
     assert claims["ok"]["evidence"]["checks"][1]["negative"] is True
     assert "no verdict" in claims["no_evidence"]["reason"] and "conclude" in claims["not_concluded"]["reason"]
-    assert "no verdict at this scale" in claims["skips"]["reason"]
+    assert "no verdict at this scale" in claims["skips"]["reason"] and "3 > 2" in claims["known"]["reason"]
     assert claims["errors"]["evidence"]["checks"][0]["passed"]  # what was measured before the error is kept
-    result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 1 error, 1 skip*"])
+    result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 1 error, 1 skip, 1 xfail*"])
 
 
 def test_report_renders_and_compiles(tmp_path):

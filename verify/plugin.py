@@ -148,7 +148,9 @@ class Gatherer:
         entry["seconds"] += report.duration
         if EVIDENCE_KEY in props:
             entry["evidence"] = props[EVIDENCE_KEY]
-        if report.skipped:
+        if hasattr(report, "wasxfail") and report.skipped:  # a claim known (measured) not to hold as stated
+            entry["outcome"], entry["reason"] = "XFAIL", str(report.wasxfail)
+        elif report.skipped:
             entry["outcome"] = "SKIP"
             entry["reason"] = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         elif report.failed:
@@ -164,7 +166,7 @@ class Gatherer:
         tr.section(f"claims checklist (scale {self.config.getoption('--scale')})")
         for entry in sorted(self.claims.values(), key=lambda e: e["id"]):
             tr.write_line(f"{entry['outcome']:5s} {entry['id']:38s} {entry['seconds']:7.1f} s  {entry['paper']}")
-        counts = {k: sum(e["outcome"] == k for e in self.claims.values()) for k in ("PASS", "FAIL", "ERROR", "SKIP")}
+        counts = {k: sum(e["outcome"] == k for e in self.claims.values()) for k in ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL")}
         tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
 
     def pytest_sessionfinish(self, session):

@@ -163,7 +163,7 @@ def render(doc: dict, figures_dir: Path | None = None) -> str:
         c.setdefault("evidence", None)
         claims.append(c)
     outcomes = [c["outcome"] for c in claims]
-    counts = ", ".join(f"{outcomes.count(k)} {k}" for k in ("PASS", "FAIL", "ERROR", "SKIP"))
+    counts = ", ".join(f"{outcomes.count(k)} {k}" for k in ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL"))
     versions = ", ".join(f"{k} {v}" for k, v in doc["versions"].items())
     verdict = lambda o: {"PASS": r"\pass", "FAIL": r"\fail"}.get(o, rf"\textbf{{{o}}}")  # noqa: E731
     return TEMPLATE.render(doc=doc, claims=claims, counts=counts, versions=versions, verdict=verdict)

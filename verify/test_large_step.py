@@ -20,10 +20,24 @@ from numerics.optim import SteepestDescent
 from numerics.train import run
 
 SEED = 0
+def gaussian_mixture():
+    """Two classes: means ±e₁ plus N(0, I) in d = 50, 20 points each (separable: n < d)."""
+    rng = np.random.default_rng(SEED)
+    y = np.repeat([1, -1], 20)
+    X = y[:, None] * np.eye(50)[0] + rng.standard_normal((40, 50))
+    return data.Dataset(X, y, description="Gaussian mixture ±e₁ + N(0, I), d = 50")
+
+
 SETTINGS = {  # data set, width, (small, large) step
     "five points": (data.cai2024_five_points, 2, (2.0, 50.0)),
     "XOR": (lambda: data.xor(5, noise=0.1, seed=SEED), 4, (2.0, 50.0)),
+    "Gaussian mixture": (gaussian_mixture, 2, (2.0, 100.0)),
 }
+NO_EOS = ("measured: on this separable Gaussian mixture large steps (η = 30 … 1000) overshoot at most once (at step "
+          "0) and then decrease monotonically — no oscillating phase; on a non-separable mixture (overlapping "
+          "classes) the risk never settles. The two-phase claim is not reproduced on Gaussian mixtures here.")
+OSCILLATION = 2
+"""An oscillating phase: the risk goes up at least twice (one overshoot at the first step is not a phase)."""
 SMALL_RISK = 0.05
 
 
@@ -51,7 +65,8 @@ def first_below(risk: np.ndarray, level: float) -> float:
                    statement="Large-step GD: the risk oscillates, then decreases monotonically once below a "
                              "threshold, with a nearly monotone normalized margin; a small step is monotone from the "
                              "start; the large step reaches a small risk sooner; late, risk ≈ C/(ηt).")
-@pytest.mark.parametrize("name", list(SETTINGS))
+@pytest.mark.parametrize("name", ["five points", "XOR",
+                                  pytest.param("Gaussian mixture", marks=pytest.mark.xfail(strict=True, reason=NO_EOS))])
 def test_large_step_gd_has_two_phases(name, scale, evidence):
     make, width, (small, large) = SETTINGS[name]
     ds = make()
@@ -72,7 +87,8 @@ def test_large_step_gd_has_two_phases(name, scale, evidence):
     evidence.trajectory(f"normalized margin, η = {large:g}", traj.steps, margin[:, 1])
     evidence.record(large_step_increases=len(increases[1]), last_increase=t_star, risk_at_transition=risk[t_star, 1],
                     small_step_increases=len(increases[0]), final_risk=risk[-1])
-    evidence.check(f"η = {large:g}: risk increases in the first phase", len(increases[1]), ">", 0, "the EoS phase")
+    evidence.check(f"η = {large:g}: risk increases in the first phase", len(increases[1]), ">=", OSCILLATION,
+                   "the oscillating (EoS) phase")
     evidence.check(f"η = {large:g}: last increase / T", t_star / steps, "<", 0.5,
                    "a monotone phase follows and holds to the end (at least half the run)")
     # the margin-improvement phase: after the last risk increase and once ηL ≤ 1 (the logistic loss's curvature
@@ -84,7 +100,8 @@ def test_large_step_gd_has_two_phases(name, scale, evidence):
     evidence.check(f"η = {large:g}: largest fall of the margin below its running maximum / final margin", drawdown,
                    "<=", 0.01, "nearly monotone: never 1 % below its best so far")
     evidence.check(f"η = {large:g}: margin gained in that phase", m[-1] - m[0], ">", 0, "it grows")
-    evidence.control(f"η = {small:g}: risk increases", len(increases[0]), ">", 0, "a small step is monotone from the start")
+    evidence.control(f"η = {small:g}: risk increases", len(increases[0]), ">=", OSCILLATION,
+                     "a small step is monotone from the start")
     first = [first_below(risk[:, b], SMALL_RISK) for b in range(2)]
     evidence.record(steps_to_small_risk={f"η = {small:g}": first[0], f"η = {large:g}": first[1]})
     evidence.check(f"steps to risk ≤ {SMALL_RISK}: η = {large:g} over η = {small:g}", first[1] / first[0], "<", 1.0,
