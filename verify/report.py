@@ -10,6 +10,7 @@ PDF when pdflatex is installed.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -62,7 +63,7 @@ claim & verdict & time (s) & paper \\ \hline
 \noindent\textbf{Reason.} \texttt{((( c.reason.splitlines()[-1][:300] | e_tex )))}
 ((* endif *))
 ((* for lemma in c.lemma_objects *))
-\begin{lemma}[((( lemma.title )))]
+\begin{lemma}[{((( lemma.title )))}]
 \[ ((( lemma.latex() ))) \]
 \emph{Source:} ((( lemma.source | e_tex ))). \texttt{((( lemma.id | e_tex )))}
 \end{lemma}
@@ -157,7 +158,7 @@ def render(doc: dict, figures_dir: Path | None = None) -> str:
         c["scalars"] = _scalars((c.get("evidence") or {}).get("measured", {}))
         c["figure"] = None
         if figures_dir is not None:
-            path = Path(figures_dir) / f"{c['id'].replace('.', '_')}.pdf"
+            path = Path(figures_dir) / (re.sub(r"[^A-Za-z0-9]+", "_", c["id"]).strip("_") + ".pdf")
             if figure(c, path):
                 c["figure"] = path.name
         c.setdefault("evidence", None)
