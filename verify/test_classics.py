@@ -16,7 +16,7 @@ import torch
 
 from numerics import data
 from numerics.margins import max_margin, normalized_margin
-from numerics.optim import SteepestDescent, constant, inverse_sqrt, loss_adaptive
+from numerics.optim import SteepestDescent, inverse_sqrt, loss_adaptive
 from numerics.train import run
 from numerics import metrics
 from verify.templates import exponential_loss_bound, linear_model, margin_convergence
