@@ -84,13 +84,18 @@ def strongly_convex(norm) -> bool:
     return False
 
 
+def dual_radius(ds: Dataset, norm) -> float:
+    """B = max_i ‖z_i‖_*: the largest dual norm of a signed point (the margins' Lipschitz constant in `norm`)."""
+    Z, _, _ = signed_points(ds)
+    Z = Z.toarray() if hasattr(Z, "toarray") else Z
+    return float(np.max(norm.dual_norm(torch.as_tensor(Z.reshape(-1, *ds.weight_shape))).numpy()))
+
+
 def step_resolution(traj: Trajectory, norm, ds: Dataset, reference: MaxMargin, record_every: int) -> float:
     """2δB/(γ*‖θ_T‖): the most one step of (measured) size δ = ‖θ_T − θ_{T−k}‖/k can move the relative normalized
     margin, with B = max_i ‖z_i‖_* (|Δmin_i<z_i,θ>| ≤ δB and |Δ‖θ‖| ≤ δ ≤ δB/γ). Linear models only."""
     W = traj.params[0][:, 0]
-    Z, _, _ = signed_points(ds)
-    Z = Z.toarray() if hasattr(Z, "toarray") else Z
-    B = float(np.max(norm.dual_norm(torch.as_tensor(Z.reshape(-1, *ds.weight_shape))).numpy()))
+    B = dual_radius(ds, norm)
     delta = float(norm.value(torch.as_tensor(W[-1] - W[-2]))) / record_every
     return 2 * delta * B / (reference.margin * float(norm.value(torch.as_tensor(W[-1]))))
 
@@ -130,9 +135,7 @@ def exponential_loss_bound(ds: Dataset, norm: str, lrs: np.ndarray, reference: M
     most B²e^{ηB}L, so log L_t ≤ −γ*Ση_s + ½B²Ση_s²e^{η_sB}; then min margin ≥ −log(nL_t) and ‖θ_t‖ ≤ Ση_s.
     """
     norm = norms.get(norm)
-    Z, _, _ = signed_points(ds)
-    Z = Z.toarray() if hasattr(Z, "toarray") else Z
-    B = float(np.max(norm.dual_norm(torch.as_tensor(Z.reshape(-1, *ds.weight_shape))).numpy()))
+    B = dual_radius(ds, norm)
     lrs = np.asarray(lrs, dtype=np.float64)
     curvature = np.cumsum(0.5 * B**2 * lrs**2 * np.exp(lrs * B))
     return (math.log(ds.n) + curvature) / (reference.margin * np.cumsum(lrs))

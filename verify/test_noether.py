@@ -33,6 +33,21 @@ def scalar_inits():
     return [u, 2 / u]
 
 
+def isotropic_regression(d: int, n: int = 64):
+    """Inputs whitened to XᵀX/n = I exactly (isotropic), noisy linear targets (non-realizable by design)."""
+    rng = np.random.default_rng(SEED)
+    X = rng.standard_normal((n, d))
+    X = X @ np.linalg.inv(np.linalg.cholesky(X.T @ X / n)).T
+    return X, X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(n)
+
+
+def imbalance_norm(params, X=None, y=None) -> torch.Tensor:
+    """‖UᵀU − WWᵀ‖_F per configuration (the two-layer linear net's conserved quantity, `metrics.noether` up to
+    its trace form)."""
+    U, W = params
+    return torch.linalg.matrix_norm(U.mT @ U - W @ W.mT)
+
+
 def sgd(lr, **kw):
     return lambda ps: NoisySGD(ps, lr, batch_dims=1, seed=SEED, **kw)
 
@@ -123,10 +138,7 @@ def test_sgd_noise_drives_the_imbalance_to_one_value(scale, evidence):
                              "with one output and three hidden units that equilibrium is not C = 0.)")
 def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence):
     d, h, steps = 4, 3, scale.pick(30_000, 300_000)
-    rng = np.random.default_rng(SEED)
-    X = rng.standard_normal((64, d))
-    X = X @ np.linalg.inv(np.linalg.cholesky(X.T @ X / len(X))).T  # exactly isotropic: XᵀX/n = I
-    y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(64)
+    X, y = isotropic_regression(d)
     g = torch.Generator().manual_seed(SEED)
     U0 = 0.6 * torch.randn(2, 1, h, generator=g, dtype=torch.float64)
     W0 = 0.6 * torch.randn(2, h, d, generator=g, dtype=torch.float64)
@@ -140,7 +152,7 @@ def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence)
     for name, batch_size in (("SGD, batch 1", 1), ("GD", None)):
         traj = run(TwoLayerLinear(d, h), X, y, "squared", sgd(0.02), steps=steps, batch=2, batch_size=batch_size,
                    init=[U0, W0], record_every=steps // 100, seed=SEED,
-                   metrics={"‖C‖": lambda ps, X, y: torch.linalg.matrix_norm(ps[0].mT @ ps[0] - ps[1] @ ps[1].mT)})
+                   metrics={"‖C‖": imbalance_norm})
         CT = imbalance(*traj.final)
         results[name] = {"size": float(np.linalg.norm(CT, axis=(1, 2)).max() / np.linalg.norm(C0, axis=(1, 2)).min()),
                          "apart": float(np.linalg.norm(CT[0] - CT[1]) / np.linalg.norm(C0[0] - C0[1]))}
@@ -166,15 +178,12 @@ def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence)
                                        "the same for both initializations, not 0")
 def test_sgd_balances_the_two_layer_linear_net(scale, evidence):
     d, h, steps = 4, 3, scale.pick(30_000, 300_000)
-    rng = np.random.default_rng(SEED)
-    X = rng.standard_normal((64, d))
-    X = X @ np.linalg.inv(np.linalg.cholesky(X.T @ X / len(X))).T
-    y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(64)
+    X, y = isotropic_regression(d)
     g = torch.Generator().manual_seed(SEED)
     U0, W0 = 1.2 * torch.randn(1, 1, h, generator=g, dtype=torch.float64), 0.3 * torch.randn(1, h, d, generator=g, dtype=torch.float64)
     traj = run(TwoLayerLinear(d, h), X, y, "squared", sgd(0.02), steps=steps, batch=1, batch_size=1, init=[U0, W0],
                record_every=steps // 100, seed=SEED,
-               metrics={"‖C‖": lambda ps, X, y: torch.linalg.matrix_norm(ps[0].mT @ ps[0] - ps[1] @ ps[1].mT)})
+               metrics={"‖C‖": imbalance_norm})
     size = traj["‖C‖"][:, 0]
     evidence.trajectory("SGD: ‖UᵀU − WWᵀ‖_F", traj.steps, size)
     evidence.check("SGD: ‖C_T‖ / ‖C_0‖", size[-1] / size[0], "<=", 0.1, "balanced: an order of magnitude smaller")
