@@ -7,9 +7,9 @@ batched over configurations; the plain functions under them act on arrays.
 - cosine(ref) / distance(ref): between θ/‖θ‖₂ and ref/‖ref‖₂;
 - face_distance(face): Euclidean distance of the direction to the set of max-margin solutions;
 - stable_rank ‖W‖_F²/‖W‖₂², effective_rank exp(H(σ/Σσ)) (Roy & Vetterli 2007);
-- kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`theory.kkt.epsilon_kkt`), linear models;
+- kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`numerics.kkt.epsilon_kkt`), linear models;
   network_kkt_residual the same for any homogeneous binary model (per-point gradients by autograd);
-- bregman(ref, norm): the generalized Bregman divergence D(ref, θ/‖θ‖) (`theory.bregman`);
+- bregman(ref, norm): the generalized Bregman divergence D(ref, θ/‖θ‖) (`numerics.bregman`);
 - noether: the quantity gradient flow conserves — Σ_i u_i v_i for the quadratic model w = u⊙u − v⊙v (its
   symmetry (u, v) → (u cosh λ + v sinh λ, u sinh λ + v cosh λ) keeps w), tr(UᵀU − WWᵀ) = ‖U‖² − ‖W‖² for the
   two-layer linear net (u² − w² for f = u·w·x: lemmas noether.flow.scalar/matrix).
@@ -24,9 +24,8 @@ from numerics import norms
 from numerics.data import Dataset
 from numerics.margins import OptimalFace, score_margins, signed_points
 from numerics.norms import Norm
-from theory.bregman import generalized_bregman
-from theory.bregman import order as bregman_order
-from theory.kkt import epsilon_kkt
+from numerics.bregman import generalized_bregman
+from numerics.kkt import epsilon_kkt
 
 
 def _flat(params: list[torch.Tensor]) -> torch.Tensor:
@@ -180,7 +179,7 @@ def network_kkt_residual(model) -> "callable":
 
 def bregman(reference, norm: str) -> "callable":
     """D(ref/‖ref‖, θ/‖θ‖) for φ = ½‖·‖² under the vector norm `norm` (l1, l2, linf, lp:<p>)."""
-    order = bregman_order(norm)
+    order = norms.get(norm).p
     ref = np.ravel(np.asarray(reference, dtype=np.float64))
     ref = ref / np.linalg.norm(ref, order)
 

@@ -133,3 +133,22 @@ def test_registry_names_and_errors():
         norms.get("lp:0.5")
     with pytest.raises(ValueError, match="acts on matrices"):
         norms.get("spectral").value(np.ones(3))
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_direction_error_bounds_the_distance_to_the_maximiser(name):
+    """The modulus-of-convexity bound: for unit W, W* with ‖(W + W*)/2‖ measured, δ(‖W − W*‖) ≤ 1 − ‖(W+W*)/2‖
+    must hold with the bound inverted; checked on random unit pairs: ‖W − W*‖₂ ≤ direction_error(2(1 − ‖mid‖))."""
+    norm = norms.get(name)
+    rng = np.random.default_rng(3)
+    shape = (3, 4) if norm.ndim == 2 else (6,)
+    numel = int(np.prod(shape))
+    if not norm.strongly_convex:
+        assert norm.direction_error(0.01, numel) is None
+        return
+    for _ in range(200):
+        a, b = rng.standard_normal((2, *shape))
+        b = a + rng.uniform(0.01, 2) * b  # near and far pairs
+        a, b = a / norm.value(a), b / norm.value(b)
+        gap = 2 * (1 - float(norm.value((a + b) / 2)))  # the gap at which the midpoint argument bites
+        assert np.linalg.norm(a - b) <= norm.direction_error(gap, numel) * (1 + 1e-9)

@@ -9,8 +9,10 @@ import pytest
 import sympy
 
 from theory import lemmas
-from theory.bregman import generalized_bregman, half_square_lemma
-from theory.kkt import epsilon_kkt, kkt_points
+from numerics.bregman import generalized_bregman
+from numerics.kkt import epsilon_kkt
+from theory.bregman import half_square_lemma
+from theory.kkt import kkt_points
 from theory.latex import document
 from theory.lemma import Lemma
 from theory.norms import lp_lemma

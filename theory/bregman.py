@@ -39,38 +39,6 @@ def bregman(phi, grad, a, b):
     return phi(a) - phi(b) - np.sum(grad(b) * (a - b), axis=-1)
 
 
-def order(norm: str) -> float:
-    """The p of a vector norm's name: l1, l2, linf, lp:<p>."""
-    named = {"l1": 1.0, "l2": 2.0, "linf": np.inf}
-    if norm in named:
-        return named[norm]
-    if norm.startswith("lp:"):
-        return float(norm[3:])
-    raise ValueError(f"not a vector ℓp norm: {norm!r} (use l1, l2, linf or lp:<p>)")
-
-
-def directional_derivative(y_: np.ndarray, v: np.ndarray, norm: str) -> np.ndarray:
-    """‖·‖′(y; v) = max_{g ∈ ∂‖y‖} <g, v> for ℓp, 1 ≤ p ≤ ∞ (numpy, last axis), y ≠ 0; for 1 < p < ∞ the
-    norm is differentiable there, ∇‖y‖_p = sign(y)|y|^{p−1}/‖y‖_p^{p−1}."""
-    p = order(norm)
-    if 1 < p < np.inf:
-        size = np.linalg.norm(y_, p, axis=-1, keepdims=True)
-        return np.sum(np.sign(y_) * np.abs(y_ / size) ** (p - 1) * v, axis=-1)
-    if p == 1:
-        return np.sum(np.where(y_ != 0, np.sign(y_) * v, np.abs(v)), axis=-1)
-    if p == np.inf:
-        top = np.abs(y_) == np.abs(y_).max(axis=-1, keepdims=True)
-        return np.max(np.where(top, np.sign(y_) * v, -np.inf), axis=-1)
-    raise AssertionError("unreachable")
-
-
-def generalized_bregman(x_: np.ndarray, y_: np.ndarray, norm: str) -> np.ndarray:
-    """D(x, y) = ½‖x‖² − ½‖y‖² − ‖y‖·‖·‖′(y; x − y) for φ = ½‖·‖² (see the module docstring)."""
-    p = order(norm)
-    nx, ny = np.linalg.norm(x_, p, axis=-1), np.linalg.norm(y_, p, axis=-1)
-    return 0.5 * nx**2 - 0.5 * ny**2 - ny * directional_derivative(y_, x_ - y_, norm)
-
-
 # ------------------------------------------------------------------------------------------------ lemmas
 
 def half_square_lemma(factor=sympy.Rational(1, 2)) -> Lemma:
@@ -218,6 +186,9 @@ def _steepest_lemma() -> Lemma:
         return [nx**2 / 2 - ny**2 / 2 - ny * deriv - sum((a - b) ** 2 for a, b in zip(xs, ys)) / 2]
 
     def numeric(rng):
+        from numerics import norms
+        from numerics.bregman import directional_derivative, generalized_bregman
+
         out = []
         for norm in ("l1", "l2", "lp:3", "linf"):
             a = np.round(rng.standard_normal((300, 4)) * 2)  # integers: zeros and ties in y are common
@@ -226,7 +197,7 @@ def _steepest_lemma() -> Lemma:
             a = a[: len(b)]
             out.append(np.maximum(0.0, -generalized_bregman(a, b, norm)))
             h = 1e-7  # piecewise-linear norms are exactly linear on [y, y + h(x − y)] for small h
-            p = order(norm)  # smooth ℓ3: the forward difference is exact to O(h) ≈ 1e-7 ≪ the tolerance
+            p = norms.get(norm).p  # smooth ℓ3: the forward difference is exact to O(h) ≈ 1e-7 ≪ the tolerance
             fd = (np.linalg.norm(b + h * (a - b), p, axis=1) - np.linalg.norm(b, p, axis=1)) / h
             out.append((fd - directional_derivative(b, a - b, norm)) / (1 + np.abs(fd)))
         return np.concatenate(out)

@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from numerics import data, metrics
+from numerics import data, metrics, norms
 from numerics.models import TwoLayerReLU
 from numerics.optim import SteepestDescent
 from numerics.train import run
-from theory.bregman import order as bregman_order
 
 SEED = 0
 ALGORITHMS = {"GD": ("l2", 0.1), "sign descent": ("linf", 0.003), "coordinate descent": ("l1", 0.1)}
@@ -118,7 +117,7 @@ def test_bregman_divergence_to_the_limit_direction_decreases(scale, evidence):
         start = separated(traj, ds.n)
         half = int(np.searchsorted(traj.steps, steps))
         limits[name] = direction(traj.params, -1, 2)
-        limit = direction(traj.params, -1, bregman_order(norm))
+        limit = direction(traj.params, -1, norms.get(norm).p)
         D = np.array([metrics.bregman(limit, norm)([torch.as_tensor(p[i]) for p in traj.params], None, None).item()
                       for i in range(start, half + 1)])
         evidence.trajectory(f"{name}: D_{norm}(limit, θ̄_t)", traj.steps[start:half + 1], D)

@@ -34,6 +34,16 @@ class Norm(abc.ABC):
     """1 for a norm on vectors, 2 for a norm on matrices."""
     solvers: tuple[str, ...]
     """cvxpy solvers in the order to try them for problems built on this norm's atom."""
+    strongly_convex: bool = False
+    """Whether the unit ball is uniformly convex (ℓp and entrywise ℓp for 1 < p < ∞, Frobenius): then a small
+    margin gap pins the direction to the unique maximiser (`direction_error`); polyhedral (ℓ1, ℓ∞) and
+    spectral/nuclear balls have faces, so their max-margin solution may be a set and no such bound holds."""
+    unique_lmo: bool = False
+    """Whether argmax_{‖d‖≤1} <g, d> is one point for every g ≠ 0 (strictly convex ball); otherwise `lmo`
+    returns one documented element (sign(0) = 0, lowest index, the SVD's top pair, the polar factor)."""
+    lmo_methods: tuple[str, ...] = ("exact",)
+    """How steepest descent may compute the LMO: "exact" (`lmo`) and the norm's SVD-free methods
+    ("newton_schulz" for spectral, "power" for nuclear; `numerics.optim.lmo`)."""
 
     @property
     @abc.abstractmethod
@@ -60,6 +70,13 @@ class Norm(abc.ABC):
         t = torch.as_tensor(np.asarray(x, dtype=np.float64))
         self._check_shape(t)
         return self._value(t).numpy()[()]
+
+    def direction_error(self, gap: float, numel: int) -> float | None:
+        """An upper bound on the Euclidean distance ‖W − W*‖₂ between a unit-norm W whose normalized margin is
+        within the relative `gap` of the maximum and the maximiser W* (`numel` entries), from the modulus of
+        convexity δ of the unit ball: the midpoint of W and W* has margin ≥ γ*(1 − gap/2) and norm ≤ 1 − δ(‖W −
+        W*‖), so δ(‖W − W*‖) ≤ gap/2. None where the ball is not uniformly convex (no such bound exists)."""
+        return None
 
     def dual_norm(self, g: Array) -> Array:
         """‖g‖_*, the value of the dual norm."""

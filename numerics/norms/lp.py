@@ -35,12 +35,24 @@ class Lp(Norm):
         self.q = 1.0 if math.isinf(p) else (math.inf if p == 1 else p / (p - 1))
         short = {1.0: "l1", 2.0: "l2", math.inf: "linf"} if ndim == 1 else {1.0: "entry_l1", math.inf: "entry_linf"}
         self.name = short.get(p, f"{'lp' if ndim == 1 else 'entry_lp'}:{_fmt(p)}")
+        self.strongly_convex = self.unique_lmo = 1 < p < math.inf
         sub = r"\infty" if math.isinf(p) else _fmt(p)
         self.symbol = rf"\|\cdot\|_{{{sub}}}" if ndim == 1 else rf"\|\operatorname{{vec}}(\cdot)\|_{{{sub}}}"
 
     @property
     def dual(self) -> Norm:
         return lp(self.q, self.ndim)
+
+    def direction_error(self, gap: float, numel: int) -> float | None:
+        """δ_p(ε) ≥ (p − 1)ε²/8 for 1 < p ≤ 2 (2-uniform convexity, Ball, Carlen, Lieb 1994), so ε ≤ 2√(gap/(p−1))
+        and ‖·‖₂ ≤ ‖·‖_p; δ_p(ε) ≥ (ε/2)^p/p for p ≥ 2 (Clarkson 1936), so ε ≤ 2(p·gap/2)^{1/p} and
+        ‖·‖₂ ≤ numel^{1/2 − 1/p}‖·‖_p. p = 2 gives the familiar 2√gap."""
+        if not self.strongly_convex:
+            return None
+        gap = max(float(gap), 0.0)
+        if self.p <= 2:
+            return 2 * math.sqrt(gap / (self.p - 1))
+        return 2 * (self.p * gap / 2) ** (1 / self.p) * numel ** (0.5 - 1 / self.p)
 
     def _flat(self, x: torch.Tensor) -> torch.Tensor:
         return x.flatten(-2) if self.ndim == 2 else x

@@ -21,6 +21,10 @@ from numerics.norms.lp import lp
 class Frobenius(Norm):
     name, symbol, ndim = "fro", r"\|\cdot\|_F", 2
     solvers = ("CLARABEL", "SCS")
+    strongly_convex = unique_lmo = True
+
+    def direction_error(self, gap, numel):
+        return lp(2.0, 2).direction_error(gap, numel)
 
     @property
     def dual(self) -> Norm:
@@ -43,6 +47,7 @@ class Spectral(Norm):
     # σ_max(W) ≤ 1 is one (k+d)-LMI with no extra variables: Clarabel certifies (200, 50, 10) in ~1.6 s,
     # SCS needs 2000–5000 iterations (3–7 s) there. Measured with benchmarks/references.py.
     solvers = ("CLARABEL", "SCS")
+    lmo_methods = ("exact", "newton_schulz")
 
     @property
     def dual(self) -> Norm:
@@ -67,6 +72,7 @@ class Nuclear(Norm):
     # ‖W‖_* ≤ 1 brings two PSD blocks of extra variables: SCS (eps 1e-9) certifies (200, 50, 10) in
     # 0.5–1 s, Clarabel takes ~6.5 s.
     solvers = ("SCS", "CLARABEL")
+    lmo_methods = ("exact", "power")
 
     @property
     def dual(self) -> Norm:

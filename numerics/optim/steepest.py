@@ -20,9 +20,6 @@ from numerics import norms
 from numerics.norms import Norm
 from numerics.optim.lmo import newton_schulz, power_iteration
 
-LMO_METHODS = {"exact": None, "newton_schulz": "spectral", "power": "nuclear"}
-
-
 class SteepestDescent(torch.optim.Optimizer):
     """Normalized (or unnormalized) steepest descent under `norm`, with optional (Nesterov) momentum.
 
@@ -35,10 +32,9 @@ class SteepestDescent(torch.optim.Optimizer):
                  normalized: bool = True, batch_dims: int = 0, joint: bool = False, lmo_method: str = "exact",
                  lmo_iters: int | None = None, seed: int = 0):
         norm = norms.get(norm)
-        if lmo_method not in LMO_METHODS:
-            raise ValueError(f"lmo_method must be one of {sorted(LMO_METHODS)}; got {lmo_method!r}")
-        if LMO_METHODS[lmo_method] not in (None, norm.name):
-            raise ValueError(f"lmo_method {lmo_method!r} computes the {LMO_METHODS[lmo_method]} LMO, not {norm.name}'s")
+        if lmo_method not in norm.lmo_methods:
+            raise ValueError(f"lmo_method {lmo_method!r} is not a way to compute the {norm.name} LMO; "
+                             f"this norm has {norm.lmo_methods}")
         if joint and norm.ndim != 1:
             raise ValueError("joint=True concatenates parameters into one vector: it needs a vector norm")
         if nesterov and momentum <= 0:
