@@ -42,6 +42,8 @@ class Trajectory:
     config: dict
     params: list[np.ndarray] | None = None
     seconds: float = 0.0
+    diverged_at: int | None = None
+    """The step at which a parameter or gradient first turned non-finite (the run stopped there), else None."""
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]
@@ -57,7 +59,9 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     `make_optimizer(params)` builds the optimizer on the batched parameters (use `batch_dims=1` for
     `SteepestDescent`/`NoisySGD`). `batch_size` samples a mini-batch per configuration and step (without
     replacement); label noise is applied through the optimizer's `perturb` when it has one. `init` overrides
-    the model's initialisation (tensors of shape (B, ...)). Models that know their gradient (`grad`, e.g.
+    the model's initialisation (tensors of shape (B, ...)). A schedule without η of its own uses each group's
+    lr as the optimizer was built. A run whose parameters (or gradients) turn non-finite stops: the
+    trajectory ends at the last record and `diverged_at` holds the step (never an exception from inside). Models that know their gradient (`grad`, e.g.
     `Linear`) train without autograd through `Loss.value_and_grad` (about 2× fewer operations per step);
     `autograd=True` forces autograd. Seeded and deterministic on CPU.
     """
@@ -73,6 +77,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     else:
         params = [torch.as_tensor(p, dtype=dtype, device=device).detach().clone().requires_grad_() for p in init]
     optimizer = make_optimizer(params)
+    base_lrs = [group["lr"] for group in optimizer.param_groups]  # η of a schedule that has none of its own
     # ∇log L = ∇L/L gives the same steps with full precision where L underflows when the step is scale free
     # (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1).
     degree = getattr(optimizer, "gradient_degree", None)
@@ -98,8 +103,12 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
                 snapshots.append([p.detach().cpu().numpy().copy() for p in params])
 
     show = progress if progress is not None else steps * batch >= 2_000_000
+    diverged_at = None
     for step in tqdm(range(steps), disable=not show, desc="train", leave=False):
         if step % record_every == 0:
+            if not _finite(params):
+                diverged_at = step
+                break
             record(step)
         if batch_size is None:
             Xb, yb = X, y
@@ -119,14 +128,24 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
             per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
             per_config.sum().backward()
         if schedule is not None:
-            if adaptive and log_domain:  # η/L: η with ∇log L at degree 1, η·e^{−log L} at degree 0
-                lr = schedule.lr if degree == 1 else schedule.lr * torch.exp(-per_config.detach())
-            else:
-                lr = schedule(step, per_config.detach())
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-        optimizer.step()
-    record(steps)
+            for group, base in zip(optimizer.param_groups, base_lrs):
+                if adaptive and log_domain:  # η/L: η with ∇log L at degree 1, η·e^{−log L} at degree 0
+                    eta = schedule.eta(base)
+                    group["lr"] = eta if degree == 1 else eta * torch.exp(-per_config.detach())
+                else:
+                    group["lr"] = schedule(step, per_config.detach(), base)
+        try:
+            optimizer.step()
+        except RuntimeError:  # e.g. an SVD of a non-finite gradient: divergence, if that is what it met
+            if _finite(params) and _finite([p.grad for p in params if p.grad is not None]):
+                raise
+            diverged_at = step
+            break
+    if diverged_at is None:
+        if _finite(params):
+            record(steps)
+        else:
+            diverged_at = steps
 
     config = {"seed": seed, "steps": steps, "batch": batch, "batch_size": batch_size, "loss": loss.kind,
               "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "analytic_gradient": analytic,
@@ -136,7 +155,11 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     return Trajectory(np.array(recorded_steps), {k: np.stack(v) for k, v in values.items()},
                       [p.detach().cpu().numpy() for p in params], config,
                       [np.stack([s[i] for s in snapshots]) for i in range(len(params))] if record_params else None,
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, diverged_at)
+
+
+def _finite(tensors) -> bool:
+    return all(bool(torch.isfinite(t).all()) for t in tensors)
 
 
 def _accuracy(out: torch.Tensor, y: torch.Tensor, kind: str) -> torch.Tensor:

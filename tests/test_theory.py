@@ -57,12 +57,43 @@ def test_wrong_variants_fail_both_checks_for_the_right_reason(wrong, what):
     assert numeric.status == "failed" and numeric.residual > 1e3 * wrong.tolerance, what
 
 
+def _flip_first_minus(expr):
+    """The statement with its first negative coefficient or constant made positive (− a → + a, −4g → 4g,
+    x − 1 → x + 1): a sign error in the rendered formula; None if it has no minus sign."""
+    done = []
+
+    def flip(e):
+        for i, a in enumerate(e.args):
+            if isinstance(a, sympy.Number) and a < 0:
+                done.append(e)
+                return e.func(*e.args[:i], -a, *e.args[i + 1:])
+        return e
+
+    flipped = expr.replace(lambda e: not done and isinstance(e, (sympy.Mul, sympy.Add)) and
+                           any(isinstance(a, sympy.Number) and a < 0 for a in e.args), flip)
+    return flipped if done else None
+
+
+FLIPPABLE = [lemma for lemma in ALL if _flip_first_minus(lemma.statement) is not None]
+
+
+@pytest.mark.parametrize("lemma", FLIPPABLE, ids=[lemma.id for lemma in FLIPPABLE])
+def test_a_sign_flipped_in_the_statement_fails_its_checks(lemma):
+    """The checks instantiate the statement itself: a sign flipped in what is rendered must fail at least one
+    check (what is checked is what is stated)."""
+    import dataclasses
+
+    wrong = dataclasses.replace(lemma, statement=_flip_first_minus(lemma.statement))
+    symbolic, numeric = wrong.check_symbolic(), wrong.check_numeric(np.random.default_rng(0))
+    assert not (symbolic.passed and numeric.passed), (wrong.statement, symbolic, numeric)
+
+
 def test_a_check_that_raises_is_an_error_not_a_pass():
-    def broken(rng):
+    def broken(rng, statement):
         raise RuntimeError("solver exploded")
 
-    lemma = Lemma("broken", "broken", "none", sympy.Eq(sympy.Symbol("a"), 1), symbolic=lambda: [1 / sympy.Integer(0) * 0],
-                  numeric=broken)
+    lemma = Lemma("broken", "broken", "none", sympy.Eq(sympy.Symbol("a"), 1),
+                  symbolic=lambda statement: [1 / sympy.Integer(0) * 0], numeric=broken)
     assert lemma.check_numeric().status == "error" and "solver exploded" in lemma.check_numeric().detail
     assert lemma.check_symbolic().status in ("error", "failed", "undecided")
     assert not lemma.check_symbolic().passed

@@ -8,7 +8,7 @@ from numerics import data, metrics
 from numerics.losses import Loss
 from numerics.margins import max_margin
 from numerics.models import Linear, Quadratic, TwoLayerLinear, TwoLayerReLU, TwoLayerSmooth
-from numerics.optim import NoisySGD, SteepestDescent, loss_adaptive
+from numerics.optim import NoisySGD, SteepestDescent, inverse_sqrt, loss_adaptive
 from numerics.train import run
 
 
@@ -182,3 +182,30 @@ def test_cross_entropy_gradient_keeps_its_sign_where_the_loss_is_below_machine_e
     own = grad[0, torch.arange(2), y]
     assert (own < 0).all()
     assert torch.allclose(grad.sum(-1), torch.zeros(1, 2, dtype=torch.float64), atol=1e-12 * grad.abs().max())
+
+
+def test_a_diverging_run_stops_and_says_where():
+    """A step that overflows stops the run at the first non-finite record (no exception from inside, not even
+    the SVD of a NaN gradient), keeping what was recorded before."""
+    ds = data.gaussian_multiclass(30, 4, 3, seed=0)
+    model = Linear(4, 3)
+    traj = run(model, ds.X, ds.y, "cross_entropy", lambda ps: SteepestDescent(ps, 1e308, "nuclear", normalized=False,
+                                                                                batch_dims=1),
+               steps=50, record_every=5)
+    assert traj.diverged_at is not None and traj.diverged_at <= 10
+    assert np.isfinite(traj["loss"]).all() and traj.steps[-1] < traj.diverged_at
+
+
+def test_a_schedule_without_eta_uses_the_optimizers_lr():
+    ds = data.gaussian_binary(20, 3, seed=0)
+    model = Linear(3)
+    lrs = []
+
+    class Spy(SteepestDescent):
+        def step(self, closure=None):
+            lrs.append(self.param_groups[0]["lr"])
+            return super().step(closure)
+
+    run(model, ds.X, ds.y.astype(float), "logistic", lambda ps: Spy(ps, 0.3, "l2", batch_dims=1), steps=4,
+        schedule=inverse_sqrt())
+    np.testing.assert_allclose(lrs, [0.3 / np.sqrt(t + 1) for t in range(4)])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from theory.lemma import Lemma, register
+from theory.lemma import Lemma, register, violation
 from theory.symbols import Bregman, Norm
 
 x, y = sympy.symbols("x y")
@@ -41,20 +41,30 @@ def bregman(phi, grad, a, b):
 
 # ------------------------------------------------------------------------------------------------ lemmas
 
+def _vector_norms(expr, xs, ys):
+    """`expr` (in the scalar stand-ins x, y) with every ‖a‖_2 replaced by the Euclidean norm of a evaluated
+    componentwise at (xs, ys)."""
+    return expr.replace(lambda e: isinstance(e, Norm),
+                        lambda e: sympy.sqrt(sum(e.args[0].subs({x: a, y: b}, simultaneous=True) ** 2
+                                                 for a, b in zip(xs, ys))))
+
+
 def half_square_lemma(factor=sympy.Rational(1, 2)) -> Lemma:
     """D_{½‖·‖²}(x, y) = factor·‖x − y‖²; `factor` other than ½ gives the wrong variant."""
     phi = sympy.Symbol(r"\tfrac{1}{2}\|\cdot\|_2^2")
-    xs, ys = sympy.symbols("x1:4", real=True), sympy.symbols("y1:4", real=True)
 
-    def symbolic():
+    def symbolic(statement):  # the definition of D on x, y ∈ R³ against the statement's right-hand side
+        xs, ys = sympy.symbols("x1:4", real=True), sympy.symbols("y1:4", real=True)
         half_sq = lambda v: sum(c**2 for c in v) / 2
         d = half_sq(xs) - half_sq(ys) - sum(b * (a - b) for a, b in zip(xs, ys))
-        return [d - factor * sum((a - b) ** 2 for a, b in zip(xs, ys))]
+        return [d - _vector_norms(statement.rhs, xs, ys)]
 
-    def numeric(rng):
+    def numeric(rng, statement):
         a, b = rng.standard_normal((2, 50, 6))
         d = bregman(lambda v: 0.5 * np.sum(v**2, -1), lambda v: v, a, b)
-        return d - float(factor) * np.sum((a - b) ** 2, -1)
+        size = sympy.Symbol("size")
+        rhs = sympy.lambdify(size, statement.rhs.replace(lambda e: isinstance(e, Norm), lambda e: size), "numpy")
+        return d - rhs(np.linalg.norm(a - b, axis=-1))
 
     return Lemma("bregman.half_square", r"The Bregman divergence of $\frac12\|\cdot\|_2^2$ is half the squared distance",
                  "Bregman 1967; e.g. Gunasekar et al. 2018, Sec. 2",
@@ -63,22 +73,25 @@ def half_square_lemma(factor=sympy.Rational(1, 2)) -> Lemma:
 
 
 def _negentropy_lemma() -> Lemma:
-    xs, ys = sympy.symbols("x1:4", positive=True), sympy.symbols("y1:4", positive=True)
-    i = sympy.Symbol("i")
+    i, d = sympy.Symbol("i"), sympy.Symbol("d")
     xi, yi = sympy.Indexed("x", i), sympy.Indexed("y", i)
-    kl = sympy.Sum(xi * sympy.log(xi / yi) - xi + yi, (i, 1, sympy.Symbol("d")))
+    kl = sympy.Sum(xi * sympy.log(xi / yi) - xi + yi, (i, 1, d))
 
-    def symbolic():
+    def symbolic(statement):  # the definition of D_H on x, y ∈ R³₊ against the statement's sum at d = 3
+        xs, ys = sympy.symbols("x1:4", positive=True), sympy.symbols("y1:4", positive=True)
         phi = lambda v: sum(c * sympy.log(c) for c in v)
-        d = phi(xs) - phi(ys) - sum((sympy.log(b) + 1) * (a - b) for a, b in zip(xs, ys))
-        return [sympy.expand_log(d - sum(a * sympy.log(a / b) - a + b for a, b in zip(xs, ys)), force=True)]
+        D = phi(xs) - phi(ys) - sum((sympy.log(b) + 1) * (a - b) for a, b in zip(xs, ys))
+        total = statement.rhs.subs(d, 3).doit().subs(
+            {sympy.Indexed("x", k + 1): a for k, a in enumerate(xs)} | {sympy.Indexed("y", k + 1): b for k, b in enumerate(ys)})
+        return [sympy.expand_log(D - total, force=True)]
 
-    def numeric(rng):
+    def numeric(rng, statement):
         import scipy.special
 
         a, b = rng.uniform(0.01, 3, (2, 50, 6))
-        d = bregman(lambda v: np.sum(v * np.log(v), -1), lambda v: np.log(v) + 1, a, b)
-        return d - scipy.special.kl_div(a, b).sum(-1)  # scipy's independent generalized KL
+        D = bregman(lambda v: np.sum(v * np.log(v), -1), lambda v: np.log(v) + 1, a, b)
+        term = sympy.lambdify((xi, yi), statement.rhs.function, "numpy")
+        return [*(D - term(a, b).sum(-1)), *(D - scipy.special.kl_div(a, b).sum(-1))]  # and scipy's own KL
 
     return Lemma("bregman.negentropy", r"The Bregman divergence of the negative entropy is the (generalized) KL divergence",
                  "Bregman 1967; mirror descent with the entropy (Nemirovski and Yudin 1983)",
@@ -93,62 +106,83 @@ HESS_Q = 1 / sympy.sqrt(w**2 + 4 * alpha**4)
 Q_SYMBOL = sympy.Symbol(r"Q_\alpha")
 
 
+def _derivative_lemma_checks(order: int):
+    """Checks of a statement Q_α^(order) = f(w): sympy differentiates the potential itself; numerically a
+    central difference of `hyperbolic_potential` against f lambdified."""
+
+    def symbolic(statement):
+        return [sympy.diff(Q, w, order) - statement.rhs, *([sympy.StrictGreaterThan(statement.rhs, 0)] if order == 2
+                                                             else [])]
+
+    def numeric(rng, statement):
+        f = sympy.lambdify((w, alpha), statement.rhs, "numpy")
+        a, al = rng.standard_normal(100) * (5 if order == 1 else 3), 10.0 ** rng.uniform(-0.5, 0.5, 100)
+        if order == 1:
+            h = 1e-6
+            fd = (hyperbolic_potential(a + h, al) - hyperbolic_potential(a - h, al)) / (2 * h)
+            return (fd - f(a, al)) / (1 + np.abs(fd))
+        h = 1e-3  # central second difference, error O(h²) in units of the curvature
+        fd = (hyperbolic_potential(a + h, al) - 2 * hyperbolic_potential(a, al) + hyperbolic_potential(a - h, al)) / h**2
+        return (fd - f(a, al)) / f(a, al)
+
+    return symbolic, numeric
+
+
 def _hyperbolic_lemmas() -> list[Lemma]:
     x1, y1 = sympy.symbols("x_1 y_1", real=True)
 
-    def nonneg_symbolic():
-        Qx, Qy = Q.subs(w, x1), Q.subs(w, y1)
-        D = Qx - Qy - GRAD_Q.subs(w, y1) * (x1 - y1)
-        return [D.subs(x1, y1), sympy.diff(D, x1).subs(x1, y1), sympy.diff(D, x1, 2) - HESS_Q.subs(w, x1),
-                sympy.StrictGreaterThan(HESS_Q.subs(w, x1), 0)]
+    def divergence(a, b):
+        return Q.subs(w, a) - Q.subs(w, b) - GRAD_Q.subs(w, b) * (a - b)
 
-    def nonneg_numeric(rng):
+    def nonneg_symbolic(statement):
+        """D(x, y) vanishes with its x-derivative at x = y and is convex in x (Q_α'' > 0): then the statement's
+        relation D ≥ 0 holds; sympy must also prove the relation at the second order term."""
+        D = divergence(x1, y1)
+        return [D.subs(x1, y1), sympy.diff(D, x1).subs(x1, y1), sympy.diff(D, x1, 2) - HESS_Q.subs(w, x1),
+                statement.func(HESS_Q.subs(w, x1), statement.rhs)]
+
+    def nonneg_numeric(rng, statement):
         a, b = rng.standard_normal((2, 200)) * 10.0 ** rng.uniform(-2, 2, (2, 200))
         al = 10.0 ** rng.uniform(-2, 1, 200)
-        D = (hyperbolic_potential(a, al) - hyperbolic_potential(b, al) - np.arcsinh(b / (2 * al**2)) * (a - b))
+        D = hyperbolic_potential(a, al) - hyperbolic_potential(b, al) - np.arcsinh(b / (2 * al**2)) * (a - b)
         scale = np.abs(hyperbolic_potential(a, al)) + np.abs(hyperbolic_potential(b, al)) + 1.0
-        return np.maximum(0.0, -D / scale)
+        return violation(statement, D / scale, float(statement.rhs))
 
-    def gradient_numeric(rng):
-        a = rng.standard_normal(100) * 5
-        al = 10.0 ** rng.uniform(-1, 1, 100)
-        h = 1e-6
-        fd = (hyperbolic_potential(a + h, al) - hyperbolic_potential(a - h, al)) / (2 * h)
-        return (fd - np.arcsinh(a / (2 * al**2))) / (1 + np.abs(fd))
-
-    def hessian_numeric(rng):  # central second difference of Q_α against the closed form
-        a, al, h = rng.standard_normal(100) * 3, 10.0 ** rng.uniform(-0.5, 0.5, 100), 1e-3
-        fd2 = (hyperbolic_potential(a + h, al) - 2 * hyperbolic_potential(a, al) + hyperbolic_potential(a - h, al)) / h**2
-        return (fd2 - 1 / np.sqrt(a**2 + 4 * al**4)) * np.sqrt(a**2 + 4 * al**4)
-
+    gradient_symbolic, gradient_numeric = _derivative_lemma_checks(1)
+    hessian_symbolic, hessian_numeric = _derivative_lemma_checks(2)
     return [
         Lemma("potential.hyperbolic.gradient", r"The gradient of the diagonal-network potential $Q_\alpha$ is $\operatorname{arcsinh}(w/2\alpha^2)$",
               WOODWORTH, sympy.Eq(sympy.Derivative(Q_SYMBOL, w), GRAD_Q, evaluate=False),
               assumptions=(r"$Q_\alpha(w) = \alpha^2 q(w/\alpha^2)$, $q(z) = 2 - \sqrt{4+z^2} + z \operatorname{arcsinh}(z/2)$",),
-              symbolic=lambda: [sympy.diff(Q, w) - GRAD_Q], numeric=gradient_numeric, tolerance=1e-7),
+              symbolic=gradient_symbolic, numeric=gradient_numeric, tolerance=1e-7),
         Lemma("potential.hyperbolic.convex", r"$Q_\alpha$ is strictly convex: $Q_\alpha'' = (w^2 + 4\alpha^4)^{-1/2} > 0$",
               WOODWORTH, sympy.Eq(sympy.Derivative(Q_SYMBOL, (w, 2)), HESS_Q, evaluate=False),
-              symbolic=lambda: [sympy.diff(Q, w, 2) - HESS_Q, sympy.StrictGreaterThan(HESS_Q, 0)],
-              numeric=hessian_numeric, tolerance=1e-5),
+              symbolic=hessian_symbolic, numeric=hessian_numeric, tolerance=1e-5),
         Lemma("bregman.hyperbolic.nonneg", r"The Bregman divergence of $Q_\alpha$ is non-negative",
               WOODWORTH, sympy.GreaterThan(Bregman(Q_SYMBOL, x, y), 0, evaluate=False),
               symbolic=nonneg_symbolic, numeric=nonneg_numeric, tolerance=1e-12),
     ]
 
 
+GRAD_L = sympy.Symbol(r"\nabla L(w(t))")
+
+
 def _mirror_flow_lemma() -> Lemma:
-    u, v, gL = sympy.symbols("u v g", real=True)
-    up, vp = sympy.symbols("u v", positive=True)
+    up, vp, gL = sympy.symbols("u v g", positive=True)
+    ut, vt, wt = sympy.Function("u")(t), sympy.Function("v")(t), sympy.Function("w")(t)
 
-    def symbolic():
-        u_dot, v_dot = -2 * up * gL, 2 * vp * gL  # ∂L/∂u = 2u·g, ∂L/∂v = −2v·g for w = u² − v², g = ∂L/∂w
-        w_dot = 2 * up * u_dot - 2 * vp * v_dot
-        alpha_sq = up * vp  # u·v is conserved (first residual), = α² from u(0) = v(0) = α
-        w_ = up**2 - vp**2
-        mirror_dot = w_dot / (2 * alpha_sq * sympy.sqrt(1 + w_**2 / (4 * alpha_sq**2)))  # d/dt arcsinh(w/2α²)
-        return [u_dot * vp + up * v_dot, mirror_dot + 4 * gL]
+    def symbolic(statement):
+        """The statement's left side with w = u² − v² and the flow u̇ = −2ug, v̇ = 2vg (g = ∂L/∂w), where uv = α²
+        is conserved (first residual), against its right side at ∇L = g."""
+        u_dot, v_dot = -2 * ut * gL, 2 * vt * gL
+        lhs = statement.lhs.subs(wt, ut**2 - vt**2).doit()
+        lhs = lhs.subs({sympy.Derivative(ut, t): u_dot, sympy.Derivative(vt, t): v_dot}).subs({ut: up, vt: vp})
+        return [(u_dot * vt + ut * v_dot).subs({ut: up, vt: vp}),
+                (lhs - statement.rhs.subs(GRAD_L, gL)).subs(alpha, sympy.sqrt(up * vp))]
 
-    def numeric(rng):
+    def numeric(rng, statement):
+        """Integrate the flow on (u, v) exactly; the statement says ∇Q_α(w) moves along −4∇L, which lies in
+        the row space of X for L(w) = ℓ(Xw): the mirror point's distance from that space, and uv − α²."""
         from scipy.integrate import solve_ivp
 
         n, d, a0 = 5, 12, 0.3
@@ -162,30 +196,31 @@ def _mirror_flow_lemma() -> Lemma:
 
         sol = solve_ivp(flow, (0, 5.0), np.full(2 * d, a0), rtol=1e-11, atol=1e-13, method="DOP853")
         uu, vv = sol.y[:d, -1], sol.y[d:, -1]
-        mirror = np.arcsinh((uu**2 - vv**2) / (2 * a0**2))
+        mirror = sympy.lambdify((wt, alpha), statement.lhs.args[0], "numpy")(uu**2 - vv**2, a0)
         Qr, _ = np.linalg.qr(X.T)
         return [np.linalg.norm(mirror - Qr @ (Qr.T @ mirror)) / np.linalg.norm(mirror),
                 np.abs(uu * vv - a0**2).max()]
 
-    wt = sympy.Function("w")(t)
     return Lemma("mirror.diagonal_network", r"Gradient flow on $w = u \odot u - v \odot v$ is mirror flow with potential $Q_\alpha$",
                  WOODWORTH + "; HaoChen et al. 2021 (quadratic model)",
-                 sympy.Eq(sympy.Derivative(sympy.asinh(wt / (2 * alpha**2)), t), -4 * sympy.Symbol(r"\nabla L(w(t))"),
-                          evaluate=False),
+                 sympy.Eq(sympy.Derivative(sympy.asinh(wt / (2 * alpha**2)), t), -4 * GRAD_L, evaluate=False),
                  assumptions=(r"$\dot u = -\nabla_u L$, $\dot v = -\nabla_v L$, $u(0) = v(0) = \alpha$",),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-7)
 
 
 def _steepest_lemma() -> Lemma:
     phi = sympy.Symbol(r"\tfrac12\|\cdot\|^2")
-    xs, ys = sympy.symbols("x1:4", real=True), sympy.symbols("y1:4", real=True)
 
-    def symbolic():  # where ‖·‖ = ℓ2 the generalized divergence is the ordinary one, ½‖x − y‖²
+    def symbolic(statement):
+        """Where ‖·‖ = ℓ2 the generalized divergence is the ordinary one, ½‖x − y‖² (first residual); sympy
+        must prove the statement's relation for that sum of squares."""
+        xs, ys = sympy.symbols("x1:4", real=True), sympy.symbols("y1:4", real=True)
         nx, ny = sympy.sqrt(sum(c**2 for c in xs)), sympy.sqrt(sum(c**2 for c in ys))
         deriv = sum(b * (a - b) for a, b in zip(xs, ys)) / ny
-        return [nx**2 / 2 - ny**2 / 2 - ny * deriv - sum((a - b) ** 2 for a, b in zip(xs, ys)) / 2]
+        half_square = sum((a - b) ** 2 for a, b in zip(xs, ys)) / 2
+        return [nx**2 / 2 - ny**2 / 2 - ny * deriv - half_square, statement.func(half_square, statement.rhs)]
 
-    def numeric(rng):
+    def numeric(rng, statement):
         from numerics import norms
         from numerics.bregman import directional_derivative, generalized_bregman
 
@@ -195,7 +230,7 @@ def _steepest_lemma() -> Lemma:
             b = np.round(rng.standard_normal((300, 4)) * 2)
             b = b[np.abs(b).sum(1) > 0]
             a = a[: len(b)]
-            out.append(np.maximum(0.0, -generalized_bregman(a, b, norm)))
+            out.append(violation(statement, generalized_bregman(a, b, norm), float(statement.rhs)))
             h = 1e-7  # piecewise-linear norms are exactly linear on [y, y + h(x − y)] for small h
             p = norms.get(norm).p  # smooth ℓ3: the forward difference is exact to O(h) ≈ 1e-7 ≪ the tolerance
             fd = (np.linalg.norm(b + h * (a - b), p, axis=1) - np.linalg.norm(b, p, axis=1)) / h

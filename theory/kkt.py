@@ -16,7 +16,7 @@ import itertools
 import numpy as np
 import sympy
 
-from theory.lemma import Lemma, register
+from theory.lemma import Lemma, register, relation, relations
 from theory.symbols import Inner, Norm, STAR
 
 LYU_LI = "Lyu and Li 2020, Gradient descent maximizes the margin of homogeneous networks, Def. of (ε, δ)-KKT"
@@ -60,19 +60,58 @@ def _simplex_Z() -> sympy.Matrix:
     return sympy.Matrix(rows)
 
 
-def _binary_symbolic():
+def evaluate(expr, W_symbol, W, values: dict, k: int | None = None):
+    """`expr` of a KKT statement at concrete values: its sums expanded, ⟨a, b⟩ replaced by the dot product of
+    the vectors a, b stand for, then W → W[k] and each indexed symbol b[r] → values[b][r − 1] (its k-th entry
+    when it is a vector). Exact with sympy values, float with numpy ones."""
+    count = len(values["alpha"])
+    expr = expr.subs({sympy.Symbol("m"): count, sympy.Symbol("n"): count}).doit()
+
+    def vector(e):
+        return W if e == W_symbol else values[str(e.base)][int(e.indices[0]) - 1]
+
+    expr = expr.replace(lambda e: isinstance(e, Inner),
+                        lambda e: sum(a * b for a, b in zip(vector(e.args[0]), vector(e.args[1]))))
+    subs = {W_symbol: W[k]} if k is not None else {}
+    for leaf in expr.atoms(sympy.Indexed):
+        value = values[str(leaf.base)][int(leaf.indices[0]) - 1]
+        subs[leaf] = value[k] if isinstance(value, sympy.MatrixBase) or np.ndim(value) else value
+    return expr.xreplace(subs)
+
+
+def kkt_residuals(statement, W_symbol, W, values: dict) -> list:
+    """The statement's stationarity W = Σ ... (one residual per entry of W) and complementary slackness
+    (one per multiplier r) at concrete values."""
+    stationarity = relation(statement, W_symbol)
+    slackness = [rel for rel in relations(statement) if rel != stationarity]
+    out = [evaluate(stationarity.lhs - stationarity.rhs, W_symbol, W, values, k) for k in range(len(W))]
+    for rel in slackness:
+        out += [evaluate((rel.lhs - rel.rhs).subs(r_, r), W_symbol, W, values) for r in range(1, len(values["alpha"]) + 1)]
+    return out
+
+
+def _binary_symbolic(statement):
+    """The exact KKT points of the three-point example (enumerated): one, w = (1, 1), α = (1, 1, 0), margin
+    1/√2 — and the statement holds at it."""
     Z = sympy.Matrix(THREE_POINTS_Y[:, None] * THREE_POINTS_X).applyfunc(sympy.nsimplify)
     points = kkt_points(Z)
     w, alpha = points[0]
+    values = {"alpha": list(alpha), "y": [sympy.Integer(v) for v in THREE_POINTS_Y],
+              "x": [sympy.Matrix(row).applyfunc(sympy.nsimplify) for row in THREE_POINTS_X]}
     return [len(points) - 1, *(w - sympy.Matrix([1, 1])), *(alpha - sympy.Matrix([1, 1, 0])),
-            1 / sympy.sqrt((w.T * w)[0]) - 1 / sympy.sqrt(2)]
+            1 / sympy.sqrt((w.T * w)[0]) - 1 / sympy.sqrt(2), *kkt_residuals(statement, W_BINARY, list(w), values)]
 
 
-def _multiclass_symbolic():
-    points = kkt_points(_simplex_Z())
+def _multiclass_symbolic(statement):
+    """The exact KKT points on x_i = e_i (k = d = 3, enumerated): one, W = I − J/3, all multipliers 1/3 — and
+    the statement holds at it."""
+    Z = _simplex_Z()
+    points = kkt_points(Z)
     w, alpha = points[0]
     W = w.reshape(3, 3)
-    return [len(points) - 1, *(W - (sympy.eye(3) - sympy.ones(3, 3) / 3)), *(alpha - sympy.ones(6, 1) / 3)]
+    values = {"alpha": list(alpha), "z": [Z.row(r) for r in range(Z.rows)]}
+    return [len(points) - 1, *(W - (sympy.eye(3) - sympy.ones(3, 3) / 3)), *(alpha - sympy.ones(6, 1) / 3),
+            *kkt_residuals(statement, W_MATRIX, list(w), values)]
 
 
 def _rows_by_loops(X, y, k: int | None) -> tuple[np.ndarray, list[tuple[int, int]]]:
@@ -104,13 +143,14 @@ def _dual_by_cvxpy(Z: np.ndarray, norm, shape) -> tuple[float, np.ndarray]:
     return float(norm.dual_norm(G_value)), G_value
 
 
-def _duality_residuals(X, y, k, norm_name):
+def _duality_residuals(X, y, k, norm_name, statement=None):
     """Independent checks of a certified reference, each a residual that is ≤ 1 when it holds:
     weak duality — the reference's achieved margin never exceeds the bound of the separately solved dual
     (to 1e-9, rounding); agreement — the two formulations meet to 1e-5 (the first-order SDP solver's accuracy,
     10× the 1e-6 certificate); bookkeeping — the returned multipliers mapped through rows built by loops give
     ‖Σλz‖_* within 10 gaps of γ*; and where the LMO is unique (ℓ2, ℓ3, Frobenius) the primal–dual relation
-    W* = lmo(G*) to 10√(2·gap) (strong convexity bounds the direction error by √(2·gap))."""
+    W* = lmo(G*) to 10√(2·gap) (strong convexity bounds the direction error by √(2·gap)). With `statement`
+    (kkt.norm.dual_condition), its two equations at G = Σμ_r z_r, μ = λ/γ*, W° = W*/γ*, to 10 gaps."""
     import torch
 
     from numerics import norms
@@ -129,12 +169,24 @@ def _duality_residuals(X, y, k, norm_name):
     if norm_name in ("l2", "lp:3", "fro"):
         W_from_dual = norm.lmo(torch.as_tensor(G)).numpy()
         out.append(np.linalg.norm(W_from_dual - ref.W) / np.linalg.norm(ref.W) / (10 * np.sqrt(2 * gap)))
+    if statement is not None:
+        G_value, W_unit = (Z.T @ lam).reshape(shape) / ref.margin, ref.W / ref.margin
+        values = {STAR: lambda v: float(norm.dual_norm(v)), NO_NAME: lambda v: float(norm.value(v))}
+
+        def concrete(e):
+            e = e.replace(lambda a: isinstance(a, Inner), lambda a: sympy.Float(float(np.sum(G_value * W_unit))))
+            return float(e.replace(lambda a: isinstance(a, Norm), lambda a: sympy.Float(values[a.args[1]](
+                G_value if a.args[0] == G_ else W_unit))))
+
+        out += [abs(concrete(rel.lhs) - concrete(rel.rhs)) / concrete(rel.rhs) / (10 * gap)
+                for rel in relations(statement)]
     return out
 
 
-def _l2_numeric(rng, multiclass: bool):
+def _l2_numeric(rng, statement, multiclass: bool):
     """Exact multipliers on the hand example (from the symbolic solution) and, on random data, agreement with
-    an independent solver: the hard-margin SVM's dual (binary) or the separately solved dual (multiclass)."""
+    an independent solver (the hard-margin SVM's dual, or the separately solved dual) and the statement at the
+    certified reference: W° = W*/γ*, α = λ/γ*², residuals relative to ‖W°‖ in units of 10√(2·gap)."""
     from numerics import data
     from numerics.margins import max_margin
     from numerics.svm import hard_margin_svm
@@ -150,27 +202,36 @@ def _l2_numeric(rng, multiclass: bool):
         residuals += _duality_residuals(ds.X, ds.y, 3, "fro")
     else:
         ds = data.gaussian_binary(40, 5, seed=seed)
-        ref = max_margin(ds, norm="l2")
+    ref = max_margin(ds, norm="fro" if multiclass else "l2")
+    unit = 10 * np.sqrt(2 * max(ref.certificate.rel_gap, 1e-12))
+    if not multiclass:
         w_svm, gamma_svm = hard_margin_svm(ds.X, ds.y)
-        unit = np.sqrt(2 * max(ref.certificate.rel_gap, 1e-12))
         residuals += [np.linalg.norm(w_svm - ref.W) / unit, abs(gamma_svm - ref.margin) / ref.margin / unit]
+    Z, pairs = _rows_by_loops(ds.X, ds.y, 3 if multiclass else None)
+    alpha = np.array([ref.duals[i] if j < 0 else ref.duals[i, j] for i, j in pairs]) / ref.margin**2
+    W = (ref.W / ref.margin).ravel()
+    values = ({"alpha": alpha, "z": list(Z)} if multiclass else
+              {"alpha": alpha, "y": [float(v) for v in ds.y], "x": list(ds.X)})
+    size = np.linalg.norm(W)
+    residuals += [float(r) / size / unit for r in kkt_residuals(statement, W_MATRIX if multiclass else W_BINARY,
+                                                                  W, values)]
     return np.array(residuals)
 
 
-def _dual_condition_numeric(rng):
+def _dual_condition_numeric(rng, statement):
     from numerics import data
 
     binary = data.gaussian_binary(40, 6, seed=int(rng.integers(1 << 30)))
     multi = data.gaussian_multiclass(30, 5, 3, seed=int(rng.integers(1 << 30)))
     residuals = []
     for name in ("l1", "l2", "lp:3", "linf"):
-        residuals += _duality_residuals(binary.X, binary.y, None, name)
+        residuals += _duality_residuals(binary.X, binary.y, None, name, statement)
     for name in ("fro", "spectral", "nuclear", "entry_linf"):
-        residuals += _duality_residuals(multi.X, multi.y, 3, name)
+        residuals += _duality_residuals(multi.X, multi.y, 3, name, statement)
     return np.array(residuals)
 
 
-def _epsilon_symbolic():
+def _epsilon_symbolic(statement):  # the statement is a definition (numerics.kkt implements it)
     """At the exact KKT point of the three-point example, the residual vector and δ vanish."""
     Z = sympy.Matrix(THREE_POINTS_Y[:, None] * THREE_POINTS_X).applyfunc(sympy.nsimplify)
     w, alpha = kkt_points(Z)[0]
@@ -178,7 +239,7 @@ def _epsilon_symbolic():
     return [*(w - Z.T * alpha), sum(a * (qi - 1) for a, qi in zip(alpha, q))]
 
 
-def _epsilon_numeric(rng):
+def _epsilon_numeric(rng, statement):
     """ε ≈ 0 at the certified max-margin direction (at any scale), ε clearly > 0 at the teacher's direction.
 
     Units as in `_l2_numeric`: the reference is certified to a relative gap g, which allows a relative
@@ -200,24 +261,27 @@ def _epsilon_numeric(rng):
                      100 * unit * size / max(teacher.epsilon, 1e-300)])
 
 
-w_, mu_, z_, r_ = sympy.Symbol("W"), sympy.Symbol(r"\mu"), sympy.Symbol("z"), sympy.Symbol("r")
-G_ = sympy.Sum(sympy.Indexed(mu_, r_) * sympy.Indexed(z_, r_), (r_, 1, sympy.Symbol("m")))
+
+W_BINARY, W_MATRIX, r_, NO_NAME = sympy.Symbol("w"), sympy.Symbol("W"), sympy.Symbol("r"), sympy.Symbol("")
+G_ = sympy.Sum(sympy.Indexed(r"\mu", r_) * sympy.Indexed("z", r_), (r_, 1, sympy.Symbol("m")))
 
 LEMMAS = [
     Lemma("kkt.l2.binary", r"KKT of the $\ell_2$ max-margin problem: $w$ is a non-negative combination of the support vectors",
           "Vapnik 1998; Soudry et al. 2018, eq. (4)",
-          sympy.And(sympy.Eq(sympy.Symbol("w"), sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("y", r_) * sympy.Indexed("x", r_), (r_, 1, sympy.Symbol("n"))), evaluate=False),
-                    sympy.Eq(sympy.Indexed("alpha", r_) * (sympy.Indexed("y", r_) * Inner(sympy.Symbol("w"), sympy.Indexed("x", r_)) - 1), 0, evaluate=False), evaluate=False),
+          sympy.And(sympy.Eq(W_BINARY, sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("y", r_) * sympy.Indexed("x", r_), (r_, 1, sympy.Symbol("n"))), evaluate=False),
+                    sympy.Eq(sympy.Indexed("alpha", r_) * (sympy.Indexed("y", r_) * Inner(W_BINARY, sympy.Indexed("x", r_)) - 1), 0, evaluate=False), evaluate=False),
           assumptions=(r"$\alpha \ge 0$", r"$y_r \langle w, x_r\rangle \ge 1$", r"$\min \frac12\|w\|_2^2$ s.t. the margins are $\ge 1$"),
-          symbolic=_binary_symbolic, numeric=lambda rng: _l2_numeric(rng, False), tolerance=1.0),
+          symbolic=_binary_symbolic, numeric=lambda rng, st: _l2_numeric(rng, st, False), tolerance=1.0),
     Lemma("kkt.fro.multiclass", r"KKT of the multiclass Frobenius max-margin problem on $x_i = e_i$: $W = I - \frac13 \mathbf{1}\mathbf{1}^T$, all multipliers $\frac13$",
           "Multiclass max margin (Crammer and Singer 2001); NucGD (Xie et al. 2026) uses its nuclear analogue",
-          sympy.Eq(w_, sympy.Sum(sympy.Indexed("alpha", r_) * (sympy.Symbol("e_{y_r}") - sympy.Symbol("e_{j_r}")) * sympy.Symbol("x_r^T"), (r_, 1, sympy.Symbol("m"))), evaluate=False),
-          assumptions=(r"$\alpha \ge 0$", r"$(Wx_i)_{y_i} - (Wx_i)_j \ge 1$ for all $j \ne y_i$"),
-          symbolic=_multiclass_symbolic, numeric=lambda rng: _l2_numeric(rng, True), tolerance=1.0),
+          sympy.And(sympy.Eq(W_MATRIX, sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("z", r_), (r_, 1, sympy.Symbol("m"))), evaluate=False),
+                    sympy.Eq(sympy.Indexed("alpha", r_) * (Inner(W_MATRIX, sympy.Indexed("z", r_)) - 1), 0, evaluate=False), evaluate=False),
+          assumptions=(r"$z_r = (e_{y_r} - e_{j_r})\,x_r^T$ for the pair $r = (i, j)$, $j \ne y_i$", r"$\alpha \ge 0$",
+                       r"$\langle W, z_r\rangle \ge 1$", r"$\min \frac12\|W\|_F^2$ s.t. the margins are $\ge 1$"),
+          symbolic=_multiclass_symbolic, numeric=lambda rng, st: _l2_numeric(rng, st, True), tolerance=1.0),
     Lemma("kkt.norm.dual_condition", r"At the max margin under any norm, $\sum_r \mu_r z_r$ is a unit dual-norm subgradient of $\|W\|$",
           "Gunasekar et al. 2018, Sec. 3 (KKT of the generalized max-margin problem)",
-          sympy.And(sympy.Eq(Norm(G_, STAR), 1, evaluate=False), sympy.Eq(Inner(G_, w_), Norm(w_, sympy.Symbol("")), evaluate=False), evaluate=False),
+          sympy.And(sympy.Eq(Norm(G_, STAR), 1, evaluate=False), sympy.Eq(Inner(G_, W_MATRIX), Norm(W_MATRIX, NO_NAME), evaluate=False), evaluate=False),
           assumptions=(r"$\mu \ge 0$, $\mu_r(\langle z_r, W\rangle - 1) = 0$", r"$\|\cdot\|_*$ the dual norm"),
           outside_algebra="the subdifferential of a general norm is not algebraic; checked numerically for l1, l2, l3, linf, "
                           "fro, spectral, nuclear, entry_linf against the dual solved separately",

@@ -2,6 +2,10 @@
 assumptions, and two checks that can fail — symbolic (residuals that must simplify to 0, or relations that
 sympy must prove) and numeric (residuals on random instances that must fall below a tolerance).
 
+Both checks are handed the statement and instantiate *it* (substitute concrete definitions, lambdify its
+formulas), so what is checked is what is rendered and what claims use: a flipped sign in the statement fails
+its checks. `relations` and `relation` pick the parts of a statement apart.
+
 A check that raises is reported as an error, never as a pass; a statement that algebra cannot settle says so
 (status "undecided" with the reason) instead of passing.
 """
@@ -46,10 +50,12 @@ class Lemma:
     statement: sympy.Basic
     assumptions: tuple[str, ...] = ()
     """LaTeX snippets, e.g. ``r"$1 < p < \\infty$"``."""
-    symbolic: Callable[[], list] | None = None
-    """Returns residuals (sympy expressions that must be 0) and/or relations (must be provably true)."""
-    numeric: Callable[[np.random.Generator], np.ndarray] | None = None
-    """Returns non-negative residuals measured on random instances (uses `numerics`)."""
+    symbolic: Callable[[sympy.Basic], list] | None = None
+    """Given the statement, returns residuals (sympy expressions that must be 0) and/or relations (must be
+    provably true) obtained by instantiating it."""
+    numeric: Callable[[np.random.Generator, sympy.Basic], np.ndarray] | None = None
+    """Given a generator and the statement, returns non-negative residuals measured on random instances of it
+    (uses `numerics`)."""
     tolerance: float = 1e-9
     outside_algebra: str = ""
     """Why there is no symbolic check (e.g. a non-smooth subdifferential), when there is none."""
@@ -63,7 +69,7 @@ class Lemma:
         if self.symbolic is None:
             return Check(self.id, "symbolic", "undecided", "", detail=self.outside_algebra or "no symbolic check")
         try:
-            items = self.symbolic()
+            items = self.symbolic(self.statement)
             for item in items:
                 status, residual = _settle(item)
                 if status != "passed":
@@ -77,13 +83,38 @@ class Lemma:
             return Check(self.id, "numeric", "undecided", "", detail="no numeric check")
         rng = rng if rng is not None else np.random.default_rng(0)
         try:
-            residuals = np.abs(np.asarray(self.numeric(rng), dtype=np.float64))
+            residuals = np.abs(np.asarray(self.numeric(rng, self.statement), dtype=np.float64))
             worst = float(residuals.max()) if residuals.size else float("nan")
             ok = residuals.size > 0 and bool(np.isfinite(residuals).all()) and worst <= self.tolerance
             return Check(self.id, "numeric", "passed" if ok else "failed", worst, self.tolerance,
                          f"{residuals.size} residuals")
         except Exception as exc:
             return Check(self.id, "numeric", "error", float("nan"), self.tolerance, f"{type(exc).__name__}: {exc}")
+
+
+def relations(statement: sympy.Basic) -> list:
+    """The relations a statement asserts: the arguments of an And, or the statement itself."""
+    return list(statement.args) if isinstance(statement, sympy.And) else [statement]
+
+
+def relation(statement: sympy.Basic, head) -> sympy.core.relational.Relational:
+    """The relation of `statement` whose left-hand side is `head` (an expression) or an instance of `head`
+    (a sympy function class, e.g. `Lmo`)."""
+    for rel in relations(statement):
+        if rel.lhs == head or (isinstance(head, type) and isinstance(rel.lhs, head)):
+            return rel
+    raise KeyError(f"the statement {statement} has no relation with left-hand side {head}")
+
+
+def violation(rel: sympy.core.relational.Relational, lhs, rhs):
+    """How far numbers (lhs, rhs) are from satisfying `rel`'s kind of relation (0 where they do): |lhs − rhs|
+    for =, (rhs − lhs)₊ for ≥ and >, (lhs − rhs)₊ for ≤ and <."""
+    lhs, rhs = np.asarray(lhs, dtype=np.float64), np.asarray(rhs, dtype=np.float64)
+    if isinstance(rel, sympy.Eq):
+        return np.abs(lhs - rhs)
+    if isinstance(rel, (sympy.GreaterThan, sympy.StrictGreaterThan)):
+        return np.maximum(0.0, rhs - lhs)
+    return np.maximum(0.0, lhs - rhs)
 
 
 def _settle(item) -> tuple[Status, str]:

@@ -4,8 +4,9 @@ case <g, lmo(g)> = ‖g‖_* that it reaches, with q = p/(p − 1) the dual expo
 ℓp (p = 1, 3/2, 2, 3, ∞): sign(g_{i*})e_{i*}, sign(g)|g|^{q−1}/‖g‖_q^{q−1}, sign(g) (Gunasekar et al. 2018,
 Sec. 3; Hölder). Matrices: G/‖G‖_F (Frobenius, self-dual), UVᵀ (spectral, dual nuclear), u₁v₁ᵀ (nuclear,
 dual spectral) for G = UΣVᵀ (von Neumann's trace inequality).
-The numeric checks compare `numerics.norms` (imported lazily: importing `theory` never imports torch) with
-these formulas and, for matrices, with cvxpy's maximum of <G, D> over the norm's unit ball.
+The checks instantiate the statements: the symbolic ones on generic vectors and 2×2 matrices in SVD form, the
+numeric ones compare `numerics.norms` (imported lazily: importing `theory` never imports torch) with the
+statement's formula, lambdified, and, for matrices, with cvxpy's maximum of <G, D> over the norm's unit ball.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from theory.lemma import Lemma, register
+from theory.lemma import Lemma, register, relation
 from theory.symbols import OP, STAR, F, Inner, Lmo, Norm, dual_exponent
 
 g = sympy.Symbol("g")
@@ -31,7 +32,7 @@ def lp_lemma(p, q=None) -> Lemma:
     p = sympy.sympify(p)
     q = dual_exponent(p) if q is None else sympy.sympify(q)
     if p == 1:
-        direction = sympy.sign(sympy.Symbol("g_{i^*}")) * sympy.Symbol("e_{i^*}")
+        direction = sympy.sign(G_STAR) * E_STAR
         assumptions = (r"$i^* \in \arg\max_i |g_i|$",)
     elif p == sympy.oo:
         direction, assumptions = sympy.sign(g), ()
@@ -43,48 +44,64 @@ def lp_lemma(p, q=None) -> Lemma:
     return Lemma(
         id=f"lmo.lp:{name}", title=rf"Steepest descent under $\ell_{{{sympy.latex(p)}}}$ reaches H\"older's bound",
         source=HOLDER, statement=statement, assumptions=(r"$q = p/(p-1)$",) + assumptions,
-        symbolic=lambda: _lp_symbolic(p, q), numeric=lambda rng: _lp_numeric(rng, p, q), tolerance=1e-12)
+        symbolic=_lp_symbolic, numeric=_lp_numeric, tolerance=1e-12)
 
 
-def _lp_symbolic(p, q):
-    """On g = (g₁, g₂, g₃): <g, d> = ‖g‖_q and ‖d‖_p = 1 for the closed-form d."""
-    if p == 1:  # |g₁| = m is the largest entry: g = (m, m/(1+a), m/(1+b)), all positive
+G_STAR, E_STAR = sympy.Symbol("g_{i^*}"), sympy.Symbol("e_{i^*}")
+
+
+def _lp_parts(statement):
+    """(p, the LMO's formula, the exponent of the dual norm it is claimed to reach) read off the statement."""
+    lmo = relation(statement, Lmo)
+    return lmo.lhs.args[1], lmo.rhs, relation(statement, Inner).rhs.args[1]
+
+
+def _concrete(expr, entries):
+    """`expr` with every ‖g‖_k replaced by the ℓk norm of the concrete entries."""
+    def value(k):
+        return sympy.Max(*(sympy.Abs(e) for e in entries)) if k == sympy.oo else sum(sympy.Abs(e) ** k for e in entries) ** (1 / k)
+    return expr.replace(lambda e: isinstance(e, Norm), lambda e: value(e.args[1]))
+
+
+def _lp_symbolic(statement):
+    """On g = (g₁, g₂, g₃): the statement's direction d has ‖d‖_p = 1 and <g, d> = its claimed dual norm."""
+    p, direction, q = _lp_parts(statement)
+    if p == 1:  # |g₁| = m is the largest entry: g = (m, m/(1+a), m/(1+b)), all positive; i* = 1
         m, a, b = sympy.symbols("m a b", positive=True)
         entries = (m, m / (1 + a), m / (1 + b))
-        norm_q = sympy.Max(*entries) if q == sympy.oo else sum(e**q for e in entries) ** (1 / q)
-        return [entries[0] * 1 - norm_q]
-    if p == sympy.oo:  # sign(g) for real non-zero entries; ‖sign(g)‖_∞ = 1
-        xs = sympy.symbols("g1:4", real=True, nonzero=True)
-        norm_q = sum(sympy.Abs(x) ** q for x in xs) ** (1 / q)
-        return [sum(x * sympy.sign(x) for x in xs) - norm_q]
-    xs = sympy.symbols("g1:4", positive=True)
-    norm_q = sum(x**q for x in xs) ** (1 / q)
-    d = [x ** (q - 1) / norm_q ** (q - 1) for x in xs]
-    return [sum(x * di for x, di in zip(xs, d)) - norm_q, sum(di**p for di in d) - 1]
+        d = [direction.subs({G_STAR: m, E_STAR: 1}), 0, 0]
+    else:
+        entries = sympy.symbols("g1:4", real=True, nonzero=True) if p == sympy.oo else sympy.symbols("g1:4", positive=True)
+        d = [_concrete(direction, entries).subs(g, e) for e in entries]
+    norm_d = sympy.Max(*(sympy.Abs(c) for c in d)) if p == sympy.oo else sum(sympy.Abs(c) ** p for c in d)
+    return [sum(e * c for e, c in zip(entries, d)) - _concrete(Norm(g, q), entries), norm_d - 1]
 
 
-def _lp_numeric(rng, p, q):
+def _lp_numeric(rng, statement):
+    """numerics' LMO against the statement's formula (lambdified), its ℓp norm 1 and <g, lmo(g)> against the
+    statement's dual norm, on random vectors and batches over 6 orders of magnitude."""
     import torch
 
     from numerics import norms
 
-    p_f, q_f = float(p), float(q)
-    name = "linf" if p == sympy.oo else f"lp:{p_f:g}"
+    p, direction, q = _lp_parts(statement)
+    name = "l1" if p == 1 else "linf" if p == sympy.oo else f"lp:{float(p):g}"
+    norm_symbols = sorted({e for e in direction.atoms(Norm)}, key=str)
+    formula = sympy.lambdify((g, G_STAR, *norm_symbols), direction.subs(E_STAR, 1), "numpy")
     residuals = []
     for shape in [(7,), (3, 5)]:
         x = rng.standard_normal(shape) * 10.0 ** rng.uniform(-3, 3)
         d = norms.get(name).lmo(torch.as_tensor(x)).numpy()
-        a = np.abs(x)
+        sizes = [np.linalg.norm(x, float(n.args[1]), axis=-1, keepdims=True) for n in norm_symbols]
         if p == 1:
-            formula = np.zeros_like(x)
-            np.put_along_axis(formula, a.argmax(-1)[..., None], np.take_along_axis(np.sign(x), a.argmax(-1)[..., None], -1), -1)
-        elif p == sympy.oo:
-            formula = np.sign(x)
+            top = np.abs(x).argmax(-1)[..., None]
+            expected = np.zeros_like(x)
+            np.put_along_axis(expected, top, formula(0.0, np.take_along_axis(x, top, -1), *sizes), -1)
         else:
-            formula = np.sign(x) * a ** (q_f - 1) / np.linalg.norm(x, q_f, axis=-1, keepdims=True) ** (q_f - 1)
-        dual = np.linalg.norm(x, q_f, axis=-1)
-        residuals += [np.abs((x * d).sum(-1) - dual) / dual, np.abs(np.linalg.norm(d, p_f, axis=-1) - 1),
-                      np.abs(d - formula).ravel()]
+            expected = formula(x, 0.0, *sizes) * np.ones_like(x)
+        dual = np.linalg.norm(x, float(q), axis=-1)
+        residuals += [np.abs((x * d).sum(-1) - dual) / dual, np.abs(np.linalg.norm(d, float(p), axis=-1) - 1),
+                      np.abs(d - expected).ravel()]
     return np.concatenate([np.ravel(r) for r in residuals])
 
 
@@ -100,51 +117,56 @@ def _svd_symbols():
     return U, S, V, U * S * V.T
 
 
-def _frobenius_symbolic():
-    Gm = sympy.Matrix(2, 2, sympy.symbols("g11 g12 g21 g22", real=True))
+def _matrix_symbolic(statement):
+    """The statement's direction D on a generic matrix: <G, D> equals the dual norm it names, and D lies on
+    the unit sphere of its norm — ‖D‖_F = 1 (Frobenius), DDᵀ = I (spectral: all singular values 1),
+    ‖D‖_* = √(tr DᵀD + 2|det D|) = 1 (nuclear)."""
+    lmo = relation(statement, Lmo)
+    kind, direction, dual = lmo.lhs.args[1], lmo.rhs, relation(statement, Inner).rhs.args[1]
+    U, S, V, Gm = _svd_symbols()
+    if kind == F:  # entries as symbols: the Frobenius formula needs no SVD
+        Gm = sympy.Matrix(2, 2, sympy.symbols("g11 g12 g21 g22", real=True))
     fro = sympy.sqrt(sum(x**2 for x in Gm))
-    D = Gm / fro
-    return [sum(Gm.multiply_elementwise(D)) - fro, sum(x**2 for x in D) - 1]
+    values = {F: fro, STAR: S.trace(), OP: S[0, 0]}
+    D = sympy.Matrix(direction.replace(lambda e: isinstance(e, Norm), lambda e: values[e.args[1]]).subs(
+        {G: Gm, U_: U, V_: V, u1: U[:, 0], v1: V[:, 0]}).doit())
+    inner = sum(Gm.multiply_elementwise(D)) - values[dual]
+    if kind == F:
+        return [inner, sum(x**2 for x in D) - 1]
+    if kind == OP:
+        return [inner, *(D * D.T - sympy.eye(2))]
+    return [inner, sympy.sqrt((D.T * D).trace() + 2 * sympy.Abs(D.det())) - 1]  # ‖D‖_* = σ₁ + σ₂ for 2×2
 
 
-def _spectral_symbolic():
-    U, S, V, Gm = _svd_symbols()
-    D = U * V.T
-    return [sum(Gm.multiply_elementwise(D)) - S.trace(), *(D * D.T - sympy.eye(2))]
+NORM_NAMES = {F: "fro", STAR: "nuclear", OP: "spectral"}
+"""The `numerics.norms` name of each matrix-norm symbol."""
 
 
-def _nuclear_symbolic():
-    U, S, V, Gm = _svd_symbols()
-    u, v = U[:, 0], V[:, 0]
-    D = u * v.T
-    return [sum(Gm.multiply_elementwise(D)) - S[0, 0], (u.T * u)[0] * (v.T * v)[0] - 1]
-
-
-def _matrix_numeric(rng, name: str, formula):
-    """numerics' LMO against the SVD formula, and <G, lmo(G)> against cvxpy's max over the unit ball."""
+def _matrix_numeric(rng, statement):
+    """numerics' LMO against the statement's formula (lambdified over G or its SVD factors), <G, lmo(G)>
+    against the dual norm the statement names, and against cvxpy's maximum of <G, D> over the unit ball."""
     import cvxpy as cp
     import torch
 
     from numerics import norms
 
-    norm = norms.get(name)
+    lmo = relation(statement, Lmo)
+    norm, dual = norms.get(NORM_NAMES[lmo.lhs.args[1]]), NORM_NAMES[relation(statement, Inner).rhs.args[1]]
+    direction = lmo.rhs.replace(lambda e: isinstance(e, Norm), lambda e: sympy.Symbol("N"))
+    formula = sympy.lambdify((G, sympy.Symbol("N"), U_, V_, u1, v1), direction, "numpy")
     residuals = []
     for shape in [(3, 5), (4, 4), (6, 2)]:
         Gn = rng.standard_normal(shape)
         D = norm.lmo(torch.as_tensor(Gn)).numpy()
+        Un, _, Vt = np.linalg.svd(Gn, full_matrices=False)
+        expected = formula(Gn, np.linalg.norm(Gn), Un, Vt.T, Un[:, :1], Vt[:1].T)
         Dv = cp.Variable(shape)
         best = cp.Problem(cp.Maximize(cp.sum(cp.multiply(Gn, Dv))), [norm.cvxpy(Dv) <= 1])
         best.solve(solver=norm.solvers[0])
-        residuals += [abs((Gn * D).sum() - best.value) / best.value, abs(float(norm.value(D)) - 1),
-                      np.abs(D - formula(Gn)).max()]
+        claimed = float(norms.get(dual).value(Gn))
+        residuals += [abs((Gn * D).sum() - claimed) / claimed, abs(best.value - claimed) / claimed,
+                      abs(float(norm.value(D)) - 1), np.abs(D - expected).max()]
     return np.array(residuals)
-
-
-def _svd_formula(kind):
-    def formula(Gn):
-        U, s, Vt = np.linalg.svd(Gn, full_matrices=False)
-        return U @ Vt if kind == "polar" else np.outer(U[:, 0], Vt[0])
-    return formula
 
 
 U_, V_ = sympy.MatrixSymbol("U", 2, 2), sympy.MatrixSymbol("V", 2, 2)
@@ -157,20 +179,17 @@ LEMMAS = [
           source="Cauchy–Schwarz, equality case", assumptions=(r"$G \neq 0$",),
           statement=sympy.And(sympy.Eq(Lmo(G, F), G / Norm(G, F), evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, F)), Norm(G, F), evaluate=False), evaluate=False),
-          symbolic=_frobenius_symbolic,
-          numeric=lambda rng: _matrix_numeric(rng, "fro", lambda Gn: Gn / np.linalg.norm(Gn)), tolerance=1e-6),
+          symbolic=_matrix_symbolic, numeric=_matrix_numeric, tolerance=1e-6),
     Lemma(id="lmo.spectral", title=r"Spectral steepest descent steps along the polar factor $UV^T$; the dual is the nuclear norm",
           source="von Neumann's trace inequality; orthogonalized steps (spectral descent)", assumptions=(SVD,),
           statement=sympy.And(sympy.Eq(Lmo(G, OP), U_ * V_.T, evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, OP)), Norm(G, STAR), evaluate=False), evaluate=False),
-          symbolic=_spectral_symbolic, numeric=lambda rng: _matrix_numeric(rng, "spectral", _svd_formula("polar")),
-          tolerance=1e-6),
+          symbolic=_matrix_symbolic, numeric=_matrix_numeric, tolerance=1e-6),
     Lemma(id="lmo.nuclear", title=r"Nuclear-norm steepest descent steps along the top singular pair $u_1v_1^T$; the dual is the spectral norm",
           source="von Neumann's trace inequality; NucGD (Xie et al. 2026)", assumptions=(SVD, r"$\sigma_1 > \sigma_2$"),
           statement=sympy.And(sympy.Eq(Lmo(G, STAR), u1 * v1.T, evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, STAR)), Norm(G, OP), evaluate=False), evaluate=False),
-          symbolic=_nuclear_symbolic, numeric=lambda rng: _matrix_numeric(rng, "nuclear", _svd_formula("top")),
-          tolerance=1e-6),
+          symbolic=_matrix_symbolic, numeric=_matrix_numeric, tolerance=1e-6),
 ]
 for _lemma in LEMMAS:
     register(_lemma)

@@ -23,21 +23,26 @@ ell = sympy.Function(r"\ell")
 t = sympy.Symbol("t")
 
 
+ut, wt = sympy.Function("u")(t), sympy.Function("w")(t)
+
+
 def conserved_scalar_lemma(quantity=None) -> Lemma:
-    """C = u² − w² is conserved by gradient flow on L = ℓ(u·w·x); `quantity` replaces C (wrong variants)."""
+    """C = u² − w² is conserved by gradient flow on L = ℓ(u·w·x); `quantity` (in u, w) replaces C (wrong
+    variants). The statement is d/dt C(u(t), w(t)) = 0 with C written out."""
     C = u**2 - w**2 if quantity is None else quantity
 
-    def symbolic():
+    def symbolic(statement):
         L = ell(u * w * x)
-        u_dot, w_dot = -sympy.diff(L, u), -sympy.diff(L, w)
         invariance = L.subs({u: sympy.exp(lam) * u, w: sympy.exp(-lam) * w}, simultaneous=True) - L
-        return [invariance, sympy.diff(C, u) * u_dot + sympy.diff(C, w) * w_dot]
+        flow = {sympy.Derivative(ut, t): -sympy.diff(L, u), sympy.Derivative(wt, t): -sympy.diff(L, w)}
+        change = statement.lhs.doit().subs(flow).subs({ut: u, wt: w})
+        return [invariance, change - statement.rhs]
 
-    def numeric(rng):
+    def numeric(rng, statement):
         from scipy.integrate import solve_ivp
 
         xs, ys = rng.standard_normal(8), rng.standard_normal(8)
-        C_f = sympy.lambdify((u, w), C)
+        C_f = sympy.lambdify((ut, wt), statement.lhs.args[0], "numpy")
 
         def flow(_, z):  # squared loss ½ mean (u w x − y)²
             r = np.mean((z[0] * z[1] * xs - ys) * xs)
@@ -46,13 +51,13 @@ def conserved_scalar_lemma(quantity=None) -> Lemma:
         z0 = rng.standard_normal(2) * 2
         sol = solve_ivp(flow, (0, 3.0), z0, rtol=1e-12, atol=1e-12, method="DOP853")
         moved = np.abs(sol.y[:, -1] - z0).max()
-        return [abs(C_f(*sol.y[:, -1]) - C_f(*z0)) / (1 + abs(C_f(*z0))), max(0.0, 1e-3 - moved)]
+        change = (C_f(*sol.y[:, -1]) - C_f(*z0)) / 3.0  # the mean rate over [0, 3] against the statement's
+        return [abs(change - float(statement.rhs)) / (1 + abs(C_f(*z0))), max(0.0, 1e-3 - moved)]
 
     return Lemma("noether.flow.scalar", r"Gradient flow conserves $u^2 - w^2$ under the rescaling symmetry of $f = u\,w\,x$",
                  ZIYIN + "; Du, Hu, Lee 2018 (balancedness)",
-                 sympy.Eq(sympy.Derivative(sympy.Function("C")(t), t), 0, evaluate=False),
-                 assumptions=(rf"$C = {sympy.latex(C)}$", r"$\dot u = -\partial_u L$, $\dot w = -\partial_w L$",
-                              r"$L(u, w) = \ell(u w x)$"),
+                 sympy.Eq(sympy.Derivative(C.subs({u: ut, w: wt}), t), 0, evaluate=False),
+                 assumptions=(r"$\dot u = -\partial_u L$, $\dot w = -\partial_w L$", r"$L(u, w) = \ell(u w x)$"),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-8)
 
 
@@ -62,13 +67,13 @@ def _matrix_flow_lemma() -> Lemma:
     xv = sympy.Matrix(2, 1, sympy.symbols("x1 x2", real=True))
     r = sympy.Symbol("r", real=True)  # ℓ'(f) at f = U W x
 
-    def symbolic():
+    def symbolic(statement):  # the left side is named, not computed: d/dt(UᵀU − WWᵀ) under the flow, then = rhs
         U_dot = -r * (Wm * xv).T  # ∂L/∂U = ℓ'(f) (Wx)ᵀ
         W_dot = -r * Um.T * xv.T  # ∂L/∂W = ℓ'(f) Uᵀxᵀ
         C_dot = U_dot.T * Um + Um.T * U_dot - W_dot * Wm.T - Wm * W_dot.T
-        return list(C_dot)
+        return list(C_dot - sympy.Matrix(statement.rhs))
 
-    def numeric(rng):
+    def numeric(rng, statement):
         from scipy.integrate import solve_ivp
 
         h, d, n = 3, 4, 10
@@ -82,7 +87,8 @@ def _matrix_flow_lemma() -> Lemma:
         z0 = rng.standard_normal(h + h * d)
         sol = solve_ivp(flow, (0, 2.0), z0, rtol=1e-12, atol=1e-12, method="DOP853")
         C = lambda z: np.outer(z[:h], z[:h]) - z[h:].reshape(h, d) @ z[h:].reshape(h, d).T
-        return np.abs(C(sol.y[:, -1]) - C(z0)).ravel() / (1 + np.abs(C(z0)).max())
+        rate = (C(sol.y[:, -1]) - C(z0)) / 2.0  # the mean rate over [0, 2]; the statement's is 0 (its 2×2 rhs)
+        return np.abs(rate - float(sympy.Matrix(statement.rhs).norm())).ravel() / (1 + np.abs(C(z0)).max())
 
     return Lemma("noether.flow.matrix", r"Gradient flow conserves $U^TU - WW^T$ in the two-layer linear network $f = UWx$",
                  ZIYIN + "; Arora et al. 2018; Du, Hu, Lee 2018",
@@ -92,16 +98,20 @@ def _matrix_flow_lemma() -> Lemma:
 
 
 g_hat = sympy.Symbol(r"\hat g", real=True)
+C_NOW, C_NEXT = sympy.Symbol("C_t"), sympy.Symbol("C_{t+1}")
+C_EXPECTED, G_SQUARED = sympy.Symbol(r"\mathbb{E}[C_{t+1} \mid \theta_t]"), sympy.Symbol(r"\mathbb{E}_B[\hat g_B^2]")
+"""The symbols of the discrete statements, for claims that lambdify their right-hand sides."""
 
 
 def _discrete_lemma() -> Lemma:
     """C after one GD step on f = u·w·x: u' = u − η ĝ w, w' = w − η ĝ u with ĝ = ∂L/∂(uw) (= ℓ'(uwx)·x)."""
 
-    def symbolic():
+    def symbolic(statement):
         up, wp = u - eta * g_hat * w, w - eta * g_hat * u
-        return [(up**2 - wp**2) - (u**2 - w**2) * (1 - eta**2 * g_hat**2)]
+        return [(statement.lhs - statement.rhs).subs({C_NEXT: up**2 - wp**2, C_NOW: u**2 - w**2})]
 
-    def numeric(rng):
+    def numeric(rng, statement):
+        predicted = sympy.lambdify((C_NOW, eta, g_hat), statement.rhs, "numpy")
         X, Y = rng.standard_normal(16), rng.standard_normal(16)
         uu, ww, step = 1.5, -0.4, 0.1
         out = []
@@ -110,12 +120,12 @@ def _discrete_lemma() -> Lemma:
             g = np.mean((uu * ww * X[batch] - Y[batch]) * X[batch])
             C0 = uu**2 - ww**2
             uu, ww = uu - step * g * ww, ww - step * g * uu
-            out.append(abs((uu**2 - ww**2) - C0 * (1 - step**2 * g**2)) / (1 + abs(C0)))
+            out.append(abs((uu**2 - ww**2) - predicted(C0, step, g)) / (1 + abs(C0)))
         return np.array(out)
 
     return Lemma("noether.gd.discrete", r"One gradient step multiplies $C = u^2 - w^2$ by exactly $1 - \eta^2 \hat g^2$",
                  ZIYIN + " (discrete-time Noether flow)",
-                 sympy.Eq(sympy.Symbol("C_{t+1}"), sympy.Symbol("C_t") * (1 - eta**2 * g_hat**2), evaluate=False),
+                 sympy.Eq(C_NEXT, C_NOW * (1 - eta**2 * g_hat**2), evaluate=False),
                  assumptions=(r"$\hat g = \partial L_B / \partial(uw)$ on the batch $B$ ($= \ell'(uwx)\,x$ for one sample)",),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-13)
 
@@ -126,27 +136,27 @@ def _drift_lemma() -> Lemma:
     g1, g2 = sympy.symbols("g_1 g_2", real=True)
     p = a / (a + b)  # a batch distribution (p, 1 − p) with 0 < p < 1
 
-    def symbolic():
+    def symbolic(statement):
         C_next = lambda g: (u - eta * g * w) ** 2 - (w - eta * g * u) ** 2
-        expected = p * C_next(g1) + (1 - p) * C_next(g2)
         second_moment = p * g1**2 + (1 - p) * g2**2
-        return [expected - (u**2 - w**2) * (1 - eta**2 * second_moment),
+        instance = {C_EXPECTED: p * C_next(g1) + (1 - p) * C_next(g2), C_NOW: u**2 - w**2, G_SQUARED: second_moment}
+        return [(statement.lhs - statement.rhs).subs(instance),
                 sympy.GreaterThan(second_moment - (p * g1 + (1 - p) * g2) ** 2, 0)]
 
-    def numeric(rng):  # exact average over every mini-batch of size 3 from 7 points
+    def numeric(rng, statement):  # exact average over every mini-batch of size 3 from 7 points
+        predicted = sympy.lambdify((C_NOW, eta, G_SQUARED), statement.rhs, "numpy")
         X, Y = rng.standard_normal(7), rng.standard_normal(7)
         (uu, ww), step = rng.standard_normal(2) * 2, 0.3
         gs = np.array([np.mean((uu * ww * X[list(B)] - Y[list(B)]) * X[list(B)])
                        for B in itertools.combinations(range(7), 3)])
         mean_next = np.mean((uu - step * gs * ww) ** 2 - (ww - step * gs * uu) ** 2)
         C0 = uu**2 - ww**2
-        return [abs(mean_next - C0 * (1 - step**2 * np.mean(gs**2))) / (1 + abs(C0)),
+        return [abs(mean_next - predicted(C0, step, np.mean(gs**2))) / (1 + abs(C0)),
                 max(0.0, np.mean(gs) ** 2 - np.mean(gs**2))]
 
     return Lemma("noether.sgd.drift", r"SGD's expected step shrinks $C$ by $1 - \eta^2\,\mathbb{E}[\hat g_B^2]$: the noise equilibrium is $C^* = 0$",
                  ZIYIN + ", the rescaling symmetry",
-                 sympy.Eq(sympy.Symbol(r"\mathbb{E}[C_{t+1} \mid \theta_t]"),
-                          sympy.Symbol("C_t") * (1 - eta**2 * sympy.Symbol(r"\mathbb{E}_B[\hat g_B^2]")), evaluate=False),
+                 sympy.Eq(C_EXPECTED, C_NOW * (1 - eta**2 * G_SQUARED), evaluate=False),
                  assumptions=(r"$B$ drawn independently of $\theta_t$", r"$\mathbb{E}[\hat g_B^2] \ge (\mathbb{E}\hat g_B)^2$"),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-12)
 

@@ -1,9 +1,15 @@
-"""Evidence: what a claim measured, against what tolerance, and the verdict — as plain JSON-able data.
+"""Evidence: what a claim measured, against what bound, and the verdict — as plain JSON-able data.
 
-A `Check` is one comparison ``measured <op> bound`` with the reason for the bound; a check marked
-`negative` is a control that must *fail* (its `passed` is true when the comparison does not hold). An
-`Evidence` gathers checks, numbers and trajectories; its verdict is PASS only when every check holds and
-there is at least one (no checks, no verdict).
+A `Check` is one comparison ``measured <op> bound`` with the reason for the bound and what its failure means:
+`severity` FAIL (positive evidence against the claim: a plateau above the tolerance, a run that ends at a
+rival's limit, a control that holds, measurements that contradict each other) or INCONCLUSIVE (the data or the
+budget cannot tell: the rivals are too close, the gap is still shrinking at its rate). A check marked
+`negative` is a control that must *fail* (its `passed` is true when the comparison does not hold).
+
+The verdict of an `Evidence`:
+  FAIL          some check with severity FAIL did not pass (its `failure` says why, with the numbers);
+  INCONCLUSIVE  otherwise, some check with severity INCONCLUSIVE did not pass;
+  PASS          every check passed, and there is at least one (no checks, no verdict).
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
+PASS, FAIL, INCONCLUSIVE = "PASS", "FAIL", "INCONCLUSIVE"
+SEVERITIES = (FAIL, INCONCLUSIVE)
 
 
 def plain(value):
@@ -42,6 +50,10 @@ class Check:
     bound: float
     why: str
     negative: bool = False
+    severity: str = FAIL
+    """What it means when this check does not pass: FAIL or INCONCLUSIVE."""
+    failure: str = ""
+    """The sentence the verdict gives when this check does not pass (defaults to the comparison itself)."""
 
     @property
     def holds(self) -> bool:
@@ -56,14 +68,21 @@ class Check:
             return False
         return self.holds != self.negative
 
+    @property
+    def reason(self) -> str:
+        """Why this check, failing, decides the verdict."""
+        return self.failure or f"{self.name}: {float(self.measured):.4g} {self.op} {float(self.bound):.4g} " + (
+            "holds, but this control must fail" if self.negative else "does not hold")
+
     def as_dict(self) -> dict:
         return {"name": self.name, "measured": plain(self.measured), "op": self.op, "bound": plain(self.bound),
-                "why": self.why, "negative": self.negative, "passed": self.passed}
+                "why": self.why, "negative": self.negative, "severity": self.severity, "passed": self.passed,
+                **({"failure": self.reason} if not self.passed else {})}
 
     def __str__(self) -> str:
         kind = "control (must fail)" if self.negative else "check"
-        return (f"{'ok  ' if self.passed else 'FAIL'} {kind} {self.name}: {float(self.measured):.4g} {self.op} "
-                f"{float(self.bound):.4g} — {self.why}")
+        mark = "ok  " if self.passed else self.severity[:4]
+        return f"{mark} {kind} {self.name}: {float(self.measured):.4g} {self.op} {float(self.bound):.4g} — {self.why}"
 
 
 @dataclass
@@ -76,43 +95,49 @@ class Evidence:
     trajectories: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     parts: list[dict] = field(default_factory=list)
-    final: list | None = field(default=None, repr=False)
-    """The final parameters (arrays) of a template's run, for further checks; not serialized."""
+    notes: list[str] = field(default_factory=list)
+    """Plain statements that inform without deciding (e.g. why a check was not applicable)."""
 
-    def check(self, name: str, measured, op: str, bound, why: str, *, negative: bool = False) -> bool:
+    def check(self, name: str, measured, op: str, bound, why: str, *, negative: bool = False,
+              severity: str = FAIL, failure: str = "") -> bool:
         """Record `measured op bound` (the reason `why` states where the bound comes from); return whether
-        the check passed (for a negative control: whether the comparison failed, as it must)."""
+        the check passed (for a negative control: whether the comparison failed, as it must). `severity` says
+        what a failure means (FAIL or INCONCLUSIVE), `failure` the sentence the verdict then gives."""
         if op not in OPS:
             raise ValueError(f"op must be one of {sorted(OPS)}; got {op!r}")
-        c = Check(name, float(measured), op, float(bound), why, negative)
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}; got {severity!r}")
+        c = Check(name, float(measured), op, float(bound), why, negative, severity, failure)
         self.checks.append(c)
         return c.passed
 
-    def control(self, name: str, measured, op: str, bound, why: str) -> bool:
+    def control(self, name: str, measured, op: str, bound, why: str, *, failure: str = "") -> bool:
         """A negative control: the comparison is what the claim would predict for the wrong optimizer or
-        setting, and it must not hold."""
-        return self.check(name, measured, op, bound, why, negative=True)
+        setting, and it must not hold (if it does, the claim cannot tell them apart: FAIL)."""
+        return self.check(name, measured, op, bound, why, negative=True, failure=failure)
 
-    def include(self, part: "Evidence", *, expect: str = "PASS", name: str | None = None) -> bool:
+    def include(self, part: Evidence, *, expect: str = PASS, name: str | None = None) -> bool:
         """Record another evidence (a template's) as one check: its verdict must be `expect` (FAIL for a
-        negative control)."""
+        negative control). The opposite decisive verdict fails this evidence; an INCONCLUSIVE part leaves it
+        INCONCLUSIVE (a control that cannot be decided shows nothing)."""
         name = name or part.claim
         self.parts.append({"expect": expect, **part.as_dict()})
-        passed = part.verdict == expect
-        why = (f"template verdict {part.verdict}; expected {expect}"
-               + ("" if passed else ": " + "; ".join(str(c) for c in part.failures or part.checks)))
-        self.checks.append(Check(name, float(part.passed), "==", 1.0, why, negative=expect == "FAIL"))
+        verdict = part.verdict
+        passed = verdict == expect
+        why = f"{'control: ' if expect == FAIL else ''}template verdict {verdict}; expected {expect}"
+        reason = f"{name}: {verdict}, expected {expect}" + ("" if passed else ": " + "; ".join(part.reasons))
+        self.checks.append(Check(name, float(passed), "==", 1.0, why, severity=INCONCLUSIVE if verdict ==
+                                 INCONCLUSIVE else FAIL, failure=reason))
         return passed
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
 
     def record(self, **values) -> None:
         self.measured.update(plain(values))
 
     def trajectory(self, name: str, steps, values) -> None:
         self.trajectories[name] = {"steps": plain(np.asarray(steps)), "values": plain(np.asarray(values))}
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.checks) and all(c.passed for c in self.checks)
 
     @property
     def failures(self) -> list[Check]:
@@ -122,12 +147,81 @@ class Evidence:
     def verdict(self) -> str:
         if not self.checks:
             return "NO VERDICT"
-        return "PASS" if self.passed else "FAIL"
+        severities = {c.severity for c in self.failures}
+        return FAIL if FAIL in severities else INCONCLUSIVE if severities else PASS
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == PASS
+
+    @property
+    def reasons(self) -> list[str]:
+        """The sentences behind the verdict: the failed checks of the deciding severity."""
+        verdict = self.verdict
+        return [c.reason for c in self.failures if c.severity == verdict]
 
     def summary(self) -> str:
-        return f"{self.claim}: {self.verdict}\n" + "\n".join(f"  {c}" for c in self.checks)
+        head = f"{self.claim}: {self.verdict}" + (f" — {'; '.join(self.reasons)}" if self.reasons else "")
+        return "\n".join([head, *(f"  {c}" for c in self.checks), *(f"  note: {n}" for n in self.notes)])
 
     def as_dict(self) -> dict:
-        return {"claim": self.claim, "verdict": self.verdict, "checks": [c.as_dict() for c in self.checks],
+        return {"claim": self.claim, "verdict": self.verdict, "reasons": self.reasons,
+                "checks": [c.as_dict() for c in self.checks], "notes": self.notes,
                 "measured": plain(self.measured), "trajectories": self.trajectories, "config": plain(self.config),
                 "parts": self.parts}
+
+
+class ClaimFailed(AssertionError):
+    """A claim's verdict is FAIL (positive evidence against it, or a cited lemma's check failed)."""
+
+
+class ClaimInconclusive(AssertionError):
+    """A claim's verdict is INCONCLUSIVE: its data or budget cannot tell (the reasons say which)."""
+
+
+LEMMA_OK = ("passed", "undecided")
+"""Lemma check statuses that do not fail a claim: undecided means the algebra cannot settle the statement
+(it says why) and leaves the numeric check to decide; failed and error do fail it."""
+_LEMMA_RESULTS: dict[tuple[str, str], tuple] = {}
+
+
+def lemma_checks(lemma_id: str) -> tuple:
+    """The symbolic and numeric check of one lemma, run once per statement in this process."""
+    import sympy
+
+    from theory import lemmas
+
+    lemma = lemmas.get(lemma_id)
+    key = lemma_id, sympy.srepr(lemma.statement)
+    if key not in _LEMMA_RESULTS:
+        _LEMMA_RESULTS[key] = lemma.check_symbolic(), lemma.check_numeric()
+    return _LEMMA_RESULTS[key]
+
+
+def forget_lemma_checks() -> None:
+    """Drop the remembered lemma checks (after code they exercise was changed, e.g. by a mutant)."""
+    _LEMMA_RESULTS.clear()
+
+
+class ClaimEvidence(Evidence):
+    """The evidence of one checklist claim, tied to the lemmas it cites. `conclude()` adds each lemma's check
+    results (a failing lemma fails the claim) and raises unless the verdict is PASS."""
+
+    def __init__(self, claim: str, lemmas: list[str] | tuple[str, ...] = ()):
+        super().__init__(claim)
+        self.lemmas = list(lemmas)
+        self.concluded = False
+
+    def conclude(self) -> None:
+        self.concluded = True
+        for lemma_id in self.lemmas:
+            for result in lemma_checks(lemma_id):
+                self.check(f"lemma {lemma_id}: {result.kind} check", float(result.status in LEMMA_OK), "==", 1.0,
+                           f"{result.status}: residual {result.residual}" + (f" ({result.detail})" if result.detail
+                                                                            else ""),
+                           failure=f"lemma {lemma_id}'s {result.kind} check {result.status} (residual "
+                                   f"{result.residual}): the claim stands on it")
+        if self.verdict == INCONCLUSIVE:
+            raise ClaimInconclusive(self.summary())
+        if self.verdict != PASS:
+            raise ClaimFailed(self.summary())

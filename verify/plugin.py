@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from verify.evidence import Evidence, plain
+from verify.evidence import ClaimEvidence, ClaimInconclusive, plain
 
 CLAIM_KEY, EVIDENCE_KEY = "verify.claim", "verify.evidence"
-ERROR_KEY, NO_VERDICT_KEY = "verify.error", "verify.no_verdict"
+ERROR_KEY, NO_VERDICT_KEY, INCONCLUSIVE_KEY = "verify.error", "verify.no_verdict", "verify.inconclusive"
 NO_VERDICT = "verify: no verdict:"
 
 
@@ -80,20 +80,10 @@ def scale(request) -> Scale:
     return Scale(request.config.getoption("--scale"))
 
 
-class ClaimEvidence(Evidence):
-    """The evidence of one claim test; `conclude()` asserts its verdict (and lists the failed checks)."""
-
-    concluded: bool = False
-
-    def conclude(self) -> None:
-        self.concluded = True
-        assert self.passed, self.summary()
-
-
 @pytest.fixture
 def evidence(request) -> ClaimEvidence:
     meta = claim_metadata(request.node)
-    ev = ClaimEvidence(meta["id"] if meta else request.node.name)
+    ev = ClaimEvidence(meta["id"], meta["lemmas"]) if meta else ClaimEvidence(request.node.name)
     yield ev
     request.node.user_properties.append((EVIDENCE_KEY, {**ev.as_dict(), "concluded": ev.concluded}))
 
@@ -110,7 +100,9 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if claim_metadata(item) is None:
         return
-    if report.when == "call" and call.excinfo is not None and not call.excinfo.errisinstance(
+    if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(ClaimInconclusive):
+        report.user_properties.append((INCONCLUSIVE_KEY, True))  # the data or the budget cannot tell
+    elif report.when == "call" and call.excinfo is not None and not call.excinfo.errisinstance(
             (AssertionError, pytest.skip.Exception)):
         report.user_properties.append((ERROR_KEY, call.excinfo.typename))  # an exception, not a failed check
     if report.when != "teardown":
@@ -155,8 +147,9 @@ class Gatherer:
             entry["reason"] = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         elif report.failed:
             no_verdict = NO_VERDICT_KEY in props  # the plugin's own verdict: a failure, not an error
-            error = ERROR_KEY in props or (report.when != "call" and entry["outcome"] != "FAIL" and not no_verdict)
-            entry["outcome"] = "ERROR" if error else "FAIL"
+            error = ERROR_KEY in props or (report.when != "call" and entry["outcome"] not in ("FAIL", "INCONCLUSIVE")
+                                           and not no_verdict)
+            entry["outcome"] = "ERROR" if error else "INCONCLUSIVE" if INCONCLUSIVE_KEY in props else "FAIL"
             entry["reason"] = _short(report.longreprtext)
 
     def pytest_terminal_summary(self, terminalreporter):
@@ -165,8 +158,9 @@ class Gatherer:
         tr = terminalreporter
         tr.section(f"claims checklist (scale {self.config.getoption('--scale')})")
         for entry in sorted(self.claims.values(), key=lambda e: e["id"]):
-            tr.write_line(f"{entry['outcome']:5s} {entry['id']:38s} {entry['seconds']:7.1f} s  {entry['paper']}")
-        counts = {k: sum(e["outcome"] == k for e in self.claims.values()) for k in ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL")}
+            tr.write_line(f"{entry['outcome']:12s} {entry['id']:40s} {entry['seconds']:7.1f} s  {entry['paper']}")
+        counts = {k: sum(e["outcome"] == k for e in self.claims.values())
+                  for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL")}
         tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
 
     def pytest_sessionfinish(self, session):

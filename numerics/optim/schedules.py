@@ -2,8 +2,10 @@
 GD's margin converges fast (Nacson et al. 2019; Ji & Telgarsky 2021).
 
 A schedule maps (step, loss per configuration) to the learning rate and `apply`s it to an optimizer's
-groups. `log_domain` marks η/L: its step η∇L/L is η∇log L, which the engine computes as the gradient of
-log L (`numerics.losses`), exact where L itself underflows.
+groups. η may be left out (`inverse_sqrt()`): then it is each group's own learning rate when the run starts,
+so a schedule can be attached to an optimizer built as its users build it. `log_domain` marks η/L: its step
+η∇L/L is η∇log L, which the engine computes as the gradient of log L (`numerics.losses`), exact where L
+itself underflows.
 """
 
 from __future__ import annotations
@@ -17,35 +19,45 @@ import torch
 @dataclass(frozen=True)
 class Schedule:
     kind: str
-    lr: float | torch.Tensor
+    lr: float | torch.Tensor | None = None
+    """η; None: the optimizer's own learning rate (`base`)."""
 
     @property
     def log_domain(self) -> bool:
         return self.kind == "loss_adaptive"
 
-    def __call__(self, step: int, loss: torch.Tensor | None = None):
-        if self.kind == "constant":
+    def eta(self, base=None):
+        """η: this schedule's, or the optimizer's `base` lr when the schedule has none."""
+        if self.lr is not None:
             return self.lr
+        if base is None:
+            raise ValueError(f"the {self.kind} schedule has no η of its own: it needs the optimizer's lr")
+        return base
+
+    def __call__(self, step: int, loss: torch.Tensor | None = None, base=None):
+        eta = self.eta(base)
+        if self.kind == "constant":
+            return eta
         if self.kind == "inverse_sqrt":
-            return self.lr / math.sqrt(step + 1)
+            return eta / math.sqrt(step + 1)
         if loss is None:
             raise ValueError("the loss-adaptive schedule η/L needs the loss")
-        return self.lr / loss
+        return eta / loss
 
     def apply(self, optimizer: torch.optim.Optimizer, step: int, loss: torch.Tensor | None = None) -> None:
-        """Set every group's lr to η_t (a tensor over configurations when η or the loss is one)."""
-        lr = self(step, loss)
+        """Set every group's lr to η_t (a tensor over configurations when η or the loss is one); groups keep
+        their starting lr (`initial_lr`) as η when the schedule has none."""
         for group in optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = self(step, loss, group.setdefault("initial_lr", group["lr"]))
 
 
-def constant(lr) -> Schedule:
+def constant(lr=None) -> Schedule:
     return Schedule("constant", lr)
 
 
-def inverse_sqrt(lr) -> Schedule:
+def inverse_sqrt(lr=None) -> Schedule:
     return Schedule("inverse_sqrt", lr)
 
 
-def loss_adaptive(lr) -> Schedule:
+def loss_adaptive(lr=None) -> Schedule:
     return Schedule("loss_adaptive", lr)

@@ -1,0 +1,307 @@
+"""Margin convergence of one optimizer on one data set: `converge` trains and returns a typed run, `judge`
+holds it to a claim with small named checks and returns the `Evidence` with its verdict.
+
+    run = converge(lambda ps: SteepestDescent(ps, 1.0, "linf"), ds, steps=20_000)
+    ev = judge(run, "linf")                   # rivals: the other norms of the panel; tol from the separation
+    print(ev.summary())
+
+A claim "the normalized margin in ‖·‖_c tends to the max margin γ*_c" is judged against rival hypotheses
+r (default: the panel of the same kind, `numerics.references.panel`), each at its certified separation
+s(r → c) — the least relative c-gap any limit of r can have (`numerics.separation`). With the relative gap
+g_t = 1 − γ_c(θ_t)/γ*_c (γ*_c the certificate's upper bound) and the tolerance tol (default `TOL`; the
+checklist's claims take s_min/4, the largest tolerance that excludes every rival with a factor 2 to spare):
+
+  PASS          g_T ≤ tol, tol < s_min/2 and g stays under the rate's envelope — the run excludes every rival;
+  FAIL          positive evidence against: the gap plateaus above tol (`rates.envelope_growth`), or the run
+                ends outside tol and nearer a rival's max margin than any of the claim's limits can be
+                (its r-gap below half of s(c → r)); or the run is broken (diverged, did not move, did not
+                separate) or its measurements contradict each other (a margin above the certified maximum, a
+                margin metric that disagrees with a direct computation, a face distance outside the bounds the
+                gap implies) or the reference is too coarse for the tolerance;
+  INCONCLUSIVE  (a) s_min ≤ 2·tol: this data cannot separate the claim from its nearest rival; or (b) g_T > tol
+                while still under the envelope: the budget is too small (the fitted envelope gives the steps
+                needed); or the gap is within tol but stopped shrinking at the rate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from numerics import norms
+from numerics.data import Dataset
+from numerics.margins import margins, normalized_margin, signed_points
+from numerics.models import Linear
+from numerics.norms import Norm
+from numerics.optim import Schedule
+from numerics.references import References, panel, references
+from numerics.train import run as train_run
+from verify.evidence import FAIL, INCONCLUSIVE, Evidence
+from verify.rates import Rate, defaults, envelope_growth, rate as as_rate, steps_needed
+
+TOL = 0.05
+"""The default tolerance: the relative precision at which a claim is judged (the gap must fall below it). The
+data decide which rivals that precision can exclude (those separated by more than 2·tol); a claim that names
+its tolerance from its data's separation uses s_min/4 (`judge(..., tol=...)`)."""
+ROUNDING = 1e-9
+"""Relative disagreement between two float64 computations of one margin that rounding explains (10⁴–10⁵ flops)."""
+
+
+@dataclass
+class ConvergenceRun:
+    """One configuration of a linear model trained from zero: its weights at every record and what it needs
+    to be judged. Margins in any norm are computed from the recorded weights on demand."""
+
+    data: Dataset
+    references: References
+    optimizer: str
+    steps: np.ndarray
+    """The recorded steps, 0 … T (fewer if the run diverged)."""
+    weights: np.ndarray
+    """(records, *weight_shape): the weights at each recorded step."""
+    final: np.ndarray
+    """The weights after the last step (non-finite if the run diverged)."""
+    budget: int
+    rate: Rate
+    record_every: int
+    config: dict
+    seconds: float
+    diverged_at: int | None = None
+    tracked: dict[str, np.ndarray] = field(default_factory=dict)
+    _margins: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def margin(self, norm: str | Norm) -> np.ndarray:
+        """The normalized margin min_i margin_i(W_t)/‖W_t‖ at every record (NaN at W = 0)."""
+        name = norms.get(norm).name
+        if name not in self._margins:
+            self._margins[name] = np.asarray(normalized_margin(self.data.X, self.data.y, self.weights, name))
+        return self._margins[name]
+
+    def gap(self, norm: str | Norm) -> np.ndarray:
+        """1 − γ(W_t)/γ*, γ* the certified upper bound of the max margin: ≥ 0 up to rounding."""
+        return 1 - self.margin(norm) / self.references.max_margin(norm).certificate.upper
+
+    def step_resolution(self, norm: str | Norm) -> float:
+        """2δB/(γ*‖W_T‖): the most one step of (measured) size δ = ‖W_T − W_{T−k}‖/k can move the relative
+        normalized margin, with B = max_i ‖z_i‖_* (|Δ min_i <z_i, W>| ≤ δB and |Δ‖W‖| ≤ δ ≤ δB/γ*). A gap below
+        it cannot be resolved by this run; 0 for a run that stopped moving."""
+        norm = norms.get(norm)
+        W = self.weights
+        delta = float(norm.value(W[-1] - W[-2])) / self.record_every
+        size = float(norm.value(W[-1]))
+        gamma = self.references.max_margin(norm).margin
+        return 2 * delta * dual_radius(self.data, norm) / (gamma * size) if delta > 0 and size > 0 else 0.0
+
+
+def dual_radius(ds: Dataset, norm) -> float:
+    """B = max_i ‖z_i‖_*: the largest dual norm of a signed point (the margins' Lipschitz constant in `norm`)."""
+    Z, _, _ = signed_points(ds)
+    Z = Z.toarray() if hasattr(Z, "toarray") else Z
+    return float(np.max(norms.get(norm).dual_norm(torch.as_tensor(Z.reshape(-1, *ds.weight_shape))).numpy()))
+
+
+def as_dataset(X, y=None) -> Dataset:
+    """A `Dataset` from one (then `y` must be None) or from arrays."""
+    if isinstance(X, Dataset):
+        if y is not None:
+            raise ValueError("X is a Dataset, which carries its labels: leave y out")
+        return X
+    return Dataset(X, y)
+
+
+def converge(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer], X, y=None, steps: int = 10_000,
+             *, loss: str | None = None, schedule: Schedule | None | str = "auto", rate: str | Rate = "auto",
+             seed: int = 0, device=None, batch_size: int | None = None, record_every: int | None = None,
+             track: dict | None = None) -> ConvergenceRun:
+    """Train the linear model of the data (w ∈ R^d binary, W ∈ R^{k×d} multiclass) from zero with
+    `make_optimizer(params)` for `steps` steps, recording the weights every `record_every` (default T/100).
+    `schedule` and `rate` default by the optimizer's homogeneity (`verify.rates`); `track` adds metrics
+    (`numerics.metrics` style) recorded alongside."""
+    ds = as_dataset(X, y)
+    if steps < 100:
+        raise ValueError(f"a trajectory needs at least 100 steps to judge the last decade; got {steps}")
+    record_every = record_every or steps // 100
+    if record_every > steps // 100:
+        raise ValueError(f"record_every = {record_every} leaves the decade [T/100, T/10] unrecorded; "
+                         f"use ≤ {steps // 100}")
+    probe = make_optimizer([torch.zeros(1, *ds.weight_shape, dtype=torch.float64, requires_grad=True)])
+    schedule, rate = defaults(probe, schedule, as_rate(rate) if rate != "auto" else rate)
+    model = Linear(ds.d, ds.num_classes if ds.task == "multiclass" else None)
+    targets = ds.y if ds.task == "multiclass" else ds.y.astype(np.float64)
+    loss = loss or ("cross_entropy" if ds.task == "multiclass" else "logistic")
+    traj = train_run(model, ds.X, targets, loss, make_optimizer, steps=steps, schedule=schedule, seed=seed,
+                     device=device, batch_size=batch_size, record_every=record_every, record_params=True,
+                     metrics=track)
+    config = {**traj.config, "rate": rate.name, "optimizer": type(probe).__name__,
+              "optimizer_options": _options(probe)}
+    return ConvergenceRun(ds, references(ds), type(probe).__name__, traj.steps, traj.params[0][:, 0],
+                          traj.final[0][0], steps, rate, record_every, config, traj.seconds, traj.diverged_at,
+                          {k: traj[k][:, 0] for k in track or {}})
+
+
+def _options(optimizer) -> dict:
+    """The optimizer's hyperparameters as plain values (for the evidence)."""
+    group = optimizer.param_groups[0]
+    return {k: (v.name if isinstance(v, Norm) else v) for k, v in group.items()
+            if k != "params" and isinstance(v, (int, float, str, bool, tuple, Norm, type(None)))}
+
+
+def judge(run: ConvergenceRun, claim: str | Norm, *, rivals: tuple[str, ...] | None = None, tol: float | None = None,
+          bound: np.ndarray | None = None, name: str | None = None) -> Evidence:
+    """The evidence that `run`'s normalized margin in `claim` tends to the max margin (module docstring).
+    `rivals` default to the panel of the claim's kind, `tol` to `TOL`; `bound`
+    (length T) is an explicit guarantee on g_t after each step (e.g. `templates.exponential_loss_bound`)."""
+    c = norms.get(claim)
+    rivals = tuple(norms.get(r).name for r in (panel(c) if rivals is None else rivals) if norms.get(r).name != c.name)
+    ev = Evidence(name or f"{run.optimizer} → {c.name} max margin")
+    ev.config.update(run.config)
+    ev.record(norm=c.name, steps=run.budget, seconds=run.seconds, rate=run.rate.name, rivals=list(rivals))
+    if not _ran(ev, run, c):
+        return ev
+    refs, ref = run.references, run.references.max_margin(c)
+    separation = {r: refs.separation(c, r).value for r in rivals}
+    back = {r: refs.separation(r, c).value for r in rivals}  # s(c → r): the least r-gap of any claim limit
+    nearest = min(separation, key=separation.get) if rivals else None
+    s_min = separation[nearest] if rivals else math.inf
+    tol = TOL if tol is None else float(tol)
+    t, g = run.steps, run.gap(c)
+    ev.record(gamma_star=ref.margin, certificate_rel_gap=ref.certificate.rel_gap, solver=ref.solver, tol=tol,
+              separations=separation, reverse_separations=back, nearest_rival=nearest, least_separation=s_min,
+              final_margin=run.margin(c)[-1], final_gap=g[-1])
+    ev.trajectory(f"{c.name} margin gap", t, g)
+    for r in rivals:
+        ev.trajectory(f"{r} margin gap", t, run.gap(r))
+    for key, values in run.tracked.items():
+        ev.trajectory(key, t, values)
+
+    _integrity(ev, run, c, tol)
+    if rivals:
+        ev.check("least separation from a rival over twice the tolerance", s_min, ">", 2 * tol,
+                 f"the rivals' limits are at least s_min from the claim's (certified); tol < s_min/2 excludes "
+                 f"them all", severity=INCONCLUSIVE,
+                 failure=f"this data cannot separate the claim from rival {nearest}: separation {s_min:.3g} ≤ "
+                         f"2·tol = {2 * tol:.3g}")
+    _gap_checks(ev, run, c, g, tol)
+    for r in rivals:
+        if separation[r] > 2 * tol:  # only a separated rival can be told apart at this tolerance
+            g_r = float(run.gap(r)[-1])
+            ev.check(f"{r}-gap at T, against the least {r}-gap of the claim's limits", g_r, ">=", back[r] / 2,
+                     f"every limit of the claim has {r}-gap ≥ s({c.name} → {r}) = {back[r]:.3g}; half of it "
+                     "leaves room for a run still on its way", severity=FAIL if g[-1] > tol else INCONCLUSIVE,
+                     failure=f"the run ends at rival {r}'s max margin ({r}-gap {g_r:.3g} < {back[r] / 2:.3g}, "
+                             f"nearer than any of the claim's limits) with {c.name}-gap {g[-1]:.3g}"
+                             + (f" > tol {tol:.3g}" if g[-1] > tol else f" ≤ tol {tol:.3g}: this tolerance is "
+                                "too coarse to tell them apart"))
+    _face_checks(ev, run, c)
+    if bound is not None:
+        bound = np.asarray(bound, dtype=np.float64)
+        ratio = float(np.max(g[1:] / bound[t[1:] - 1]))  # bound[s] holds after step s + 1
+        ev.record(bound_at_T=bound[-1], worst_gap_over_bound=ratio)
+        ev.check("gap within the theorem's bound at every recorded step", ratio, "<=", 1.0, "exponential_loss_bound")
+    return ev
+
+
+def _ran(ev: Evidence, run: ConvergenceRun, c: Norm) -> bool:
+    """The run's own soundness, each a FAIL with its cause: finite, moved, separated. False stops the judging."""
+    finite = run.diverged_at is None
+    ev.check("parameters stay finite", float(finite), "==", 1.0, "a diverged run has no direction",
+             failure=f"diverged at step {run.diverged_at} (non-finite parameters)")
+    if not finite:
+        return False
+    moved = float(np.linalg.norm(run.final - run.weights[0]))
+    ev.check("‖θ_T − θ_0‖", moved, ">", 0.0, "a run must move to have a direction",
+             failure="did not move: θ_T = θ_0 (a zero learning rate or a zero step)")
+    if not moved > 0:
+        return False
+    least = float(np.min(margins(torch.as_tensor(run.data.X), torch.as_tensor(run.data.y), torch.as_tensor(run.final),
+                                 multiclass=run.data.task == "multiclass").numpy()))
+    ev.check("min_i margin_i(θ_T)", least, ">", 0.0, "the claim is about separating directions",
+             failure=f"did not separate the data in {run.budget} steps (least margin {least:.3g})")
+    return least > 0
+
+
+def _integrity(ev: Evidence, run: ConvergenceRun, c: Norm, tol: float) -> None:
+    """Checks that only fail when the measurement is wrong: each compares two independent computations."""
+    ref = run.references.max_margin(c)
+    ev.check("reference certified to a tenth of the tolerance", ref.certificate.rtol, "<=", tol / 10,
+             "a gap is only as exact as γ*: its certificate must resolve tol",
+             failure=f"the reference is certified only to rtol {ref.certificate.rtol:.3g}, too coarse for tol "
+                     f"{tol:.3g}")
+    W = run.weights[-1]
+    direct = float(margins(torch.as_tensor(run.data.X), torch.as_tensor(run.data.y), torch.as_tensor(W),
+                           multiclass=run.data.task == "multiclass").min()) / float(c.value(W))
+    ev.check("tracked margin at T against a direct computation", abs(run.margin(c)[-1] - direct) / abs(direct), "<=",
+             ROUNDING, "min_i margin_i(W_T)/‖W_T‖ computed again from the signed margins and the norm",
+             failure="the margin metric disagrees with a direct computation: the gaps measure something else")
+    worst = float(np.nanmin(run.gap(c)))
+    ev.check("least gap over the run (no margin above the certified maximum)", worst, ">=", -ROUNDING,
+             "γ(W) ≤ γ* for every W: a negative gap means a wrong margin or reference",
+             failure=f"a margin {-worst:.3g} above the certified maximum: the margin or the reference is wrong")
+
+
+def _gap_checks(ev: Evidence, run: ConvergenceRun, c: Norm, g: np.ndarray, tol: float) -> None:
+    """The gap at T against the tolerance and its trajectory against the rate's envelope."""
+    t, T, r = run.steps, run.budget, run.rate
+    ref = run.references.max_margin(c)
+    resolution = max(run.step_resolution(c), 10 * ref.certificate.rel_gap)
+    growth = envelope_growth(t, np.maximum(g, 10 * ref.certificate.rel_gap), r.r, T)
+    plateau = r.decade_shrink(T)
+    needed = steps_needed(t, g, r.r, T, tol) if g[-1] > tol else T
+    ev.record(step_resolution=resolution, envelope_growth=growth, steps_needed=needed)
+    ev.check(f"{c.name} margin gap at T", g[-1], "<=", tol, f"the claim's tolerance ({r.source})",
+             severity=INCONCLUSIVE,
+             failure=f"budget too small: gap {g[-1]:.3g} > tol {tol:.3g}, still under the {r.name} envelope; at its "
+                     f"pace the run needs ≈ {_steps(needed)} steps")
+    envelope = (f"≤ 1 under a C·r(t) envelope, {plateau:.3g} on a plateau (r = {r.name}); the bound is their "
+                "geometric mean")
+    if g[-1] > max(tol, resolution):
+        ev.check("gap growth over the last decade in units of the rate (a plateau above tol?)", growth, "<=",
+                 math.sqrt(plateau), envelope,
+                 failure=f"the {c.name} gap plateaus at {g[-1]:.3g} > tol {tol:.3g} (growth {growth:.3g} over the last "
+                         f"decade in units of {r.name}; {plateau:.3g} on a plateau)")
+    elif g[-1] > resolution:
+        ev.check("gap growth over the last decade in units of the rate", growth, "<=", math.sqrt(plateau), envelope,
+                 severity=INCONCLUSIVE,
+                 failure=f"the gap {g[-1]:.3g} is within tol but not shrinking at the rate {r.name} (growth "
+                         f"{growth:.3g}): a limit near the claim's, maybe not it")
+    else:
+        ev.note(f"the gap {g[-1]:.3g} is at what one step or the reference resolves ({resolution:.3g}): its "
+                "envelope is not judged")
+
+
+def _face_checks(ev: Evidence, run: ConvergenceRun, c: Norm) -> None:
+    """The Euclidean distance of W/‖W‖ to the optimal face at T/100, T/10, T/√10, T (certified upper bound),
+    held to the bounds the margin implies: at least (floor − γ(W_T))/max‖z_i‖₂ (margins are Lipschitz), and
+    for a uniformly convex ball at most `Norm.direction_error(g)` (g against the certified upper bound of γ*,
+    so at least the true gap). Polyhedral,
+    spectral and nuclear balls get no upper bound: their directions are recorded, not judged."""
+    face = run.references.face(c)
+    t, T = run.steps, run.budget
+    at = sorted({int(np.searchsorted(t, s)) for s in (T // 100, T // 10, round(T / math.sqrt(10)))} | {len(t) - 1})
+    distance = np.array([face.bounds(run.weights[i]).upper for i in at])
+    ev.record(face_distance=distance[-1], face_distance_checkpoints=dict(zip(t[at].tolist(), distance.tolist())))
+    ev.trajectory(f"distance to the {c.name} optimal face", t[at], distance)
+    Z, _, _ = signed_points(run.data)
+    lipschitz = float(np.sqrt((Z.multiply(Z) if hasattr(Z, "multiply") else Z**2).sum(axis=1).max()))
+    lower = max(0.0, face.floor - float(run.margin(c)[-1])) / lipschitz
+    ev.check("face distance at T against its Lipschitz lower bound from the margin", distance[-1], ">=",
+             lower * (1 - ROUNDING), "every point of the face has margin ≥ its floor, and margins are "
+             "max‖z_i‖₂-Lipschitz: distance ≥ (floor − γ(W_T))/max‖z_i‖₂",
+             failure="the face distance is smaller than the margin gap allows: the distance is wrong")
+    upper = c.direction_error(float(run.gap(c)[-1]), int(np.prod(run.data.weight_shape)))
+    if upper is not None:
+        ev.check("face distance at T against the modulus-of-convexity bound from the gap", distance[-1], "<=",
+                 upper * (1 + ROUNDING), f"the {c.name} ball is uniformly convex: δ(‖W − W*‖) ≤ g/2",
+                 failure="the face distance is larger than the margin gap allows: the distance or the gap is wrong")
+
+
+def _steps(n: float) -> str:
+    return "more than 10^300" if math.isinf(n) else f"{n:.2g}" if n < 1e6 else f"10^{math.log10(n):.1f}"
+
+
+__all__ = ["TOL", "ConvergenceRun", "converge", "judge", "dual_radius", "as_dataset"]
