@@ -83,3 +83,8 @@ def references(ds: Dataset) -> References:
     if key not in _CACHE:
         _CACHE[key] = References(ds)
     return _CACHE[key]
+
+
+def forget() -> None:
+    """Drop every cached reference (after the code that computes them was changed, e.g. by a mutant)."""
+    _CACHE.clear()

@@ -69,7 +69,7 @@ def _flip_first_minus(expr):
                 return e.func(*e.args[:i], -a, *e.args[i + 1:])
         return e
 
-    flipped = expr.replace(lambda e: not done and isinstance(e, (sympy.Mul, sympy.Add)) and
+    flipped = expr.replace(lambda e: not done and isinstance(e, (sympy.Mul, sympy.Add, sympy.MatMul, sympy.MatAdd)) and
                            any(isinstance(a, sympy.Number) and a < 0 for a in e.args), flip)
     return flipped if done else None
 

@@ -1,5 +1,6 @@
-"""The checklist's machinery: evidence semantics, the claim templates' verdicts (a false claim gets FAIL),
-and the pytest plugin (no silent pass; evidence survives xdist; errors and skips are reported as such)."""
+"""The checklist's machinery: evidence semantics (three verdicts, controls, included parts, lemma checks), the
+rates, and the pytest plugin (no silent pass; evidence survives xdist; errors, skips and inconclusive claims are
+reported as such), and the report."""
 
 import json
 import math
@@ -7,10 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from numerics import data
-from numerics.optim import SteepestDescent, inverse_sqrt
-from verify.evidence import Check, Evidence, plain
-from verify.templates import RATES, envelope_growth, margin_convergence
+from verify.evidence import FAIL, INCONCLUSIVE, PASS, Check, ClaimEvidence, ClaimFailed, Evidence, plain
+from verify.rates import RATES, envelope_growth, steps_needed
 
 
 def test_checks_negative_controls_and_nan():
@@ -27,6 +26,30 @@ def test_checks_negative_controls_and_nan():
     assert ev.verdict == "FAIL" and [c.name for c in ev.failures] == ["y"]
     with pytest.raises(ValueError, match="op must be"):
         ev.check("z", 1, "≤", 2, "")
+    with pytest.raises(ValueError, match="severity must be"):
+        ev.check("z", 1, "<=", 2, "", severity="MAYBE")
+
+
+def test_a_fail_outranks_an_inconclusive_and_the_reasons_say_why():
+    ev = Evidence("e")
+    ev.check("budget", 0.2, "<=", 0.1, "tol", severity=INCONCLUSIVE, failure="budget too small")
+    assert ev.verdict == INCONCLUSIVE and ev.reasons == ["budget too small"]
+    ev.check("plateau", 3.0, "<=", 2.0, "envelope")
+    assert ev.verdict == FAIL and ev.reasons == ["plateau: 3 <= 2 does not hold"]
+    assert ev.as_dict()["checks"][0]["failure"] == "budget too small"
+
+
+@pytest.mark.parametrize("part, expect, verdict", [
+    (PASS, PASS, PASS), (FAIL, PASS, FAIL), (INCONCLUSIVE, PASS, INCONCLUSIVE),
+    (FAIL, FAIL, PASS), (PASS, FAIL, FAIL), (INCONCLUSIVE, FAIL, INCONCLUSIVE)])
+def test_an_included_part_decides_by_its_verdict(part, expect, verdict):
+    """A control (expect FAIL) that passes fails the claim; one that cannot be decided leaves it undecided."""
+    sub = Evidence("part")
+    sub.check("c", {PASS: 0.0, FAIL: 2.0, INCONCLUSIVE: 1.5}[part], "<=", 1.0, "",
+              severity=INCONCLUSIVE if part == INCONCLUSIVE else FAIL)
+    ev = Evidence("claim")
+    ev.include(sub, expect=expect)
+    assert ev.verdict == verdict
 
 
 def test_plain_makes_json():
@@ -43,36 +66,37 @@ def test_envelope_growth_separates_a_plateau_from_a_rate():
     assert envelope_growth(t, converging, r, 10_000) <= bound < envelope_growth(t, plateau, r, 10_000)
 
 
-@pytest.fixture(scope="module")
-def small_binary():
-    return data.gaussian_binary(20, 30, margin=0.1, sparsity=2, seed=0)
+def test_steps_needed_extrapolates_the_envelope():
+    t = np.arange(0, 10_001, 100)
+    g = np.array([3.0 / max(s, 2) for s in t])  # exactly 3/t
+    assert steps_needed(t, g, RATES["inverse"].r, 10_000, 1e-6) == pytest.approx(3e6, rel=1e-6)
+    assert math.isinf(steps_needed(t, 0.5 + 0 * g, RATES["inverse_log"].r, 10_000, 1e-3))
 
 
-def test_margin_convergence_passes_a_true_claim(small_binary):
-    ev = margin_convergence(lambda ps: SteepestDescent(ps, 1.0, "linf", batch_dims=1), small_binary, norm="linf",
-                            steps=5_000, loss="exponential", schedule=inverse_sqrt(0.5), tol=0.1)
-    assert ev.verdict == "PASS", ev.summary()
-    assert ev.final[0].shape == (1, 30) and ev.config["seed"] == 0 and "torch" in ev.config["versions"]
+def test_a_lemma_that_fails_fails_the_claim(monkeypatch):
+    import dataclasses
 
+    import sympy
 
-def test_margin_convergence_fails_a_false_claim(small_binary):
-    """Sign descent does not tend to the ℓ2 max margin: the same template must say FAIL."""
-    ev = margin_convergence(lambda ps: SteepestDescent(ps, 1.0, "linf", batch_dims=1), small_binary, norm="l2",
-                            steps=5_000, loss="exponential", schedule=inverse_sqrt(0.5), tol=0.1)
-    assert ev.verdict == "FAIL", ev.summary()
-    assert any("envelope" in c.name or "gap at T" in c.name for c in ev.failures)
+    from theory import lemmas
+    from verify import evidence as evidence_module
 
+    from theory import lemma as lemma_module
 
-def test_margin_convergence_needs_a_judgeable_trajectory(small_binary):
-    with pytest.raises(ValueError, match="at least 100 steps"):
-        margin_convergence(lambda ps: SteepestDescent(ps, 1.0, "l2", batch_dims=1), small_binary, steps=50)
-    with pytest.raises(ValueError, match="unrecorded"):
-        margin_convergence(lambda ps: SteepestDescent(ps, 1.0, "l2", batch_dims=1), small_binary, steps=1000,
-                           record_every=200)
+    lemma = lemmas.get("noether.gd.discrete")
+    wrong = dataclasses.replace(lemma, statement=sympy.Eq(lemma.statement.lhs, -lemma.statement.rhs))
+    monkeypatch.setitem(lemma_module._REGISTRY, lemma.id, wrong)
+    ev = ClaimEvidence("c", [lemma.id])
+    ev.check("x", 1, "<=", 2, "")
+    evidence_module.forget_lemma_checks()
+    with pytest.raises(ClaimFailed, match="lemma noether.gd.discrete"):
+        ev.conclude()
+    evidence_module.forget_lemma_checks()
 
 
 CLAIMS = '''
 import pytest
+from verify.claims import known_failure
 
 META = dict(paper="P", lemmas=["lmo.fro"], statement="S")
 
@@ -106,9 +130,20 @@ def test_skips(evidence):
     pytest.skip("no verdict at this scale")
 
 @pytest.mark.claim(id="known", **META)
-@pytest.mark.xfail(strict=True, reason="measured: 3 > 2")
+@known_failure("measured: 3 > 2")
 def test_known(evidence):
     evidence.check("x", 3.0, "<=", 2.0, "because")
+    evidence.conclude()
+
+@pytest.mark.claim(id="undecided", **META)
+def test_undecided(evidence):
+    evidence.check("x", 3.0, "<=", 2.0, "because", severity="INCONCLUSIVE", failure="budget too small")
+    evidence.conclude()
+
+@pytest.mark.claim(id="known_but_undecided", **META)
+@known_failure("measured: 3 > 2")
+def test_known_but_undecided(evidence):
+    evidence.check("x", 3.0, "<=", 2.0, "because", severity="INCONCLUSIVE", failure="budget too small")
     evidence.conclude()
 '''
 
@@ -124,13 +159,15 @@ def test_plugin_reports_every_outcome_and_survives_xdist(pytester, workers):
     claims = {c["id"]: c for c in json.loads((pytester.path / "evidence.json").read_text())["claims"]}
     assert {k: v["outcome"] for k, v in claims.items()} == {
         "ok": "PASS", "no_evidence": "FAIL", "not_concluded": "FAIL", "fails": "FAIL", "errors": "ERROR",
-        "skips": "SKIP", "known": "XFAIL"}
+        "skips": "SKIP", "known": "XFAIL", "undecided": "INCONCLUSIVE", "known_but_undecided": "INCONCLUSIVE"}
     assert claims["ok"]["evidence"]["measured"] == {"value": 1.5}
     assert claims["ok"]["evidence"]["checks"][1]["negative"] is True
     assert "no verdict" in claims["no_evidence"]["reason"] and "conclude" in claims["not_concluded"]["reason"]
     assert "no verdict at this scale" in claims["skips"]["reason"] and "3 > 2" in claims["known"]["reason"]
     assert claims["errors"]["evidence"]["checks"][0]["passed"]  # what was measured before the error is kept
-    result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 1 error, 1 skip, 1 xfail*"])
+    assert claims["undecided"]["evidence"]["reasons"] == ["budget too small"]
+    assert claims["ok"]["evidence"]["checks"][-1]["name"] == "lemma lmo.fro: numeric check"  # cited lemmas checked
+    result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 2 inconclusive, 1 error, 1 skip, 1 xfail*"])
 
 
 def test_report_renders_and_compiles(tmp_path):
@@ -140,14 +177,21 @@ def test_report_renders_and_compiles(tmp_path):
                        "outcome": "PASS", "reason": "", "seconds": 0.5,
                        "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
                                                 "why": "rate 1/√t", "negative": False, "passed": True}],
-                                    "measured": {"gap": 0.01, "rows": [1, 2]}, "parts": [],
+                                    "measured": {"gap": 0.01, "rows": [1, 2]},
+                                    "parts": [{"claim": "GD → ℓ2", "expect": "FAIL", "verdict": "INCONCLUSIVE",
+                                               "reasons": ["budget too small: gap 0.1 > tol 0.05"],
+                                               "measured": {"tol": 0.05, "separations": {"l1": 0.3, "linf": 0.2}},
+                                               "checks": [], "trajectories": {}}],
                                     "trajectories": {"gap": {"steps": [1, 10, 100], "values": [1.0, 0.1, 0.01]}}}},
                       {"id": "c.d", "paper": "R", "lemmas": [], "statement": "s", "outcome": "ERROR",
-                       "reason": "RuntimeError: boom_1", "seconds": 0.1}]}
+                       "reason": "RuntimeError: boom_1", "seconds": 0.1}],
+           "mutants": [{"mutant": "face distance forced to 0", "claim": "a.b", "verdict": "FAIL",
+                        "caught_by": "the face distance is smaller than the margin gap allows", "killed": True}]}
     from verify.report import render
 
     tex = render(doc, tmp_path)
     assert "lmo.nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b_x_y.pdf").exists()
+    assert r"\inconclusive" in tex and "Mutation table" in tex and "linf 0.2" in tex
     import shutil
     import subprocess
 

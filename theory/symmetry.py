@@ -161,6 +161,48 @@ def _drift_lemma() -> Lemma:
                  symbolic=symbolic, numeric=numeric, tolerance=1e-12)
 
 
-LEMMAS = [conserved_scalar_lemma(), _matrix_flow_lemma(), _discrete_lemma(), _drift_lemma()]
+h_, d_ = sympy.symbols("h d", integer=True, positive=True)
+U_M, W_M, G_M = sympy.MatrixSymbol("U", 1, h_), sympy.MatrixSymbol("W", h_, d_), sympy.MatrixSymbol("g", 1, d_)
+"""The factors of f = UWx and the gradient g = ∂L/∂(UW) (a row), for claims that lambdify the matrix statement."""
+
+
+C_NEXT_M, C_NOW_M = sympy.MatrixSymbol("C_{t+1}", h_, h_), sympy.MatrixSymbol("C_t", h_, h_)
+
+
+def _discrete_matrix_lemma() -> Lemma:
+    """C = UᵀU − WWᵀ after one GD step on f = UWx: U' = U − η g Wᵀ, W' = W − η Uᵀ g (g = ∂L/∂(UW))."""
+
+    def symbolic(statement):  # both sides on a generic 1×2 U, 2×3 W, 1×3 g
+        U = sympy.Matrix(1, 2, sympy.symbols("u1:3", real=True))
+        W = sympy.Matrix(2, 3, sympy.symbols("w1:7", real=True))
+        g = sympy.Matrix(1, 3, sympy.symbols("g1:4", real=True))
+        C = lambda A, B: A.T * A - B * B.T
+        values = {U_M: U, W_M: W, G_M: g, C_NEXT_M: C(U - eta * g * W.T, W - eta * U.T * g), C_NOW_M: C(U, W)}
+        sized = {k.subs({h_: 2, d_: 3}): sympy.ImmutableMatrix(v) for k, v in values.items()}
+        side = lambda e: sympy.Matrix(e.subs({h_: 2, d_: 3}).xreplace(sized).doit())
+        return list(side(statement.lhs) - side(statement.rhs))
+
+    def numeric(rng, statement):
+        named = {C_NEXT_M: sympy.MatrixSymbol("C_next", h_, h_), C_NOW_M: sympy.MatrixSymbol("C_now", h_, h_)}
+        args = (*named.values(), U_M, W_M, G_M, eta)  # lambdify needs identifiers for matrix symbols
+        lhs, rhs = (sympy.lambdify(args, side.xreplace(named), "numpy") for side in (statement.lhs, statement.rhs))
+        C = lambda A, B: A.T @ A - B @ B.T
+        out = []
+        for _ in range(20):
+            U, W, g, step = rng.standard_normal((1, 3)), rng.standard_normal((3, 4)), rng.standard_normal((1, 4)), 0.3
+            values = (C(U - step * g @ W.T, W - step * U.T @ g), C(U, W), U, W, g, step)
+            out.append(np.abs(lhs(*values) - rhs(*values)).max() / (1 + np.abs(C(U, W)).max()))
+        return np.array(out)
+
+    return Lemma("noether.gd.discrete_matrix", r"One gradient step changes $C = U^TU - WW^T$ by exactly "
+                 r"$\eta^2(Wg^TgW^T - U^Tgg^TU)$", ZIYIN + " (discrete-time Noether flow, two-layer linear network)",
+                 sympy.Eq(C_NEXT_M - C_NOW_M, eta**2 * (W_M * G_M.T * G_M * W_M.T - U_M.T * G_M * G_M.T * U_M),
+                          evaluate=False),
+                 assumptions=(r"$f = UWx$, $g = \partial L / \partial(UW)$ (a row)", r"$U' = U - \eta g W^T$, "
+                              r"$W' = W - \eta U^T g$"),
+                 symbolic=symbolic, numeric=numeric, tolerance=1e-13)
+
+
+LEMMAS = [conserved_scalar_lemma(), _matrix_flow_lemma(), _discrete_lemma(), _discrete_matrix_lemma(), _drift_lemma()]
 for _lemma in LEMMAS:
     register(_lemma)

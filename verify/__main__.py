@@ -4,12 +4,15 @@
 
 Runs ``pytest verify/`` (in parallel with pytest-xdist), writes ``evidence.json`` (every claim's parameters,
 seed, device, versions, measured values, tolerances and verdict), ``checklist.tex`` with one figure per claim,
-and ``checklist.pdf`` when pdflatex is installed. The exit status is pytest's: 0 only when every claim passed.
+and ``checklist.pdf`` when pdflatex is installed. The exit status is 0 only when every claim passed or is a
+strict XFAIL: a FAIL, an INCONCLUSIVE (pytest reports it as a failure) and, at the default scale, a SKIP make it
+non-zero.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -33,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     code = pytest.main([str(here), "--scale", args.scale, "--evidence", str(args.out / "evidence.json"),
                         "--report", str(tex), "-p", "no:cacheprovider", *(["-n", args.workers] if args.workers != "0" else []),
                         *args.pytest_args])
+    code = int(code)
+    evidence = args.out / "evidence.json"
+    if code == 0 and args.scale == "default" and evidence.exists():
+        skipped = [c["id"] for c in json.loads(evidence.read_text())["claims"] if c["outcome"] == "SKIP"]
+        if skipped:
+            print(f"claims skipped at the default scale (each must reach a verdict): {', '.join(skipped)}",
+                  file=sys.stderr)
+            code = 1
     if tex.exists():
         pdflatex = shutil.which("pdflatex")
         if pdflatex is None:
@@ -44,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             if done.returncode != 0:
                 print(done.stdout[-3000:], file=sys.stderr)
                 print(f"report: pdflatex failed on {tex}", file=sys.stderr)
-                return max(int(code), 1)
+                return max(code, 1)
             print(f"report: {args.out / 'checklist.pdf'}")
-    return int(code)
+    return code
 
 
 if __name__ == "__main__":

@@ -122,16 +122,23 @@ def pytest_pyfunc_call(pyfuncitem):
     pyfuncitem._verify_passed = outcome.excinfo is None
 
 
+MUTANT_KEY = "verify.mutant"
+
+
 class Gatherer:
-    """Collects claim outcomes and evidence from every report (local or from xdist workers)."""
+    """Collects claim outcomes and evidence, and the mutation table, from every report (local or from xdist
+    workers)."""
 
     def __init__(self, config):
         self.config = config
         self.claims: dict[str, dict] = {}
+        self.mutants: dict[str, dict] = {}
         self.started = time.time()
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
+        if MUTANT_KEY in props and report.when == "call":
+            self.mutants[report.nodeid] = {**props[MUTANT_KEY], "seconds": report.duration}
         meta = props.get(CLAIM_KEY)
         if meta is None:
             return
@@ -153,7 +160,7 @@ class Gatherer:
             entry["reason"] = _short(report.longreprtext)
 
     def pytest_terminal_summary(self, terminalreporter):
-        if not self.claims:
+        if not self.claims and not self.mutants:
             return
         tr = terminalreporter
         tr.section(f"claims checklist (scale {self.config.getoption('--scale')})")
@@ -162,9 +169,14 @@ class Gatherer:
         counts = {k: sum(e["outcome"] == k for e in self.claims.values())
                   for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL")}
         tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
+        if self.mutants:
+            killed = sum(m["killed"] for m in self.mutants.values())
+            tr.write_line(f"mutants killed: {killed} of {len(self.mutants)}")
+            for m in self.mutants.values():
+                tr.write_line(f"  {'killed' if m['killed'] else 'ALIVE ':6s} {m['mutant']:40s} {m['verdict']:12s} {m['claim']}")
 
     def pytest_sessionfinish(self, session):
-        if not self.claims:
+        if not self.claims and not self.mutants:
             return
         doc = self.document()
         if path := self.config.getoption("--evidence"):
@@ -181,7 +193,8 @@ class Gatherer:
                 "python": platform.python_version(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z",
                                                                               time.localtime(self.started)),
                 "seconds": time.time() - self.started,
-                "claims": sorted(self.claims.values(), key=lambda e: e["id"])}
+                "claims": sorted(self.claims.values(), key=lambda e: e["id"]),
+                "mutants": sorted(self.mutants.values(), key=lambda m: m["mutant"])}
 
 
 def _short(text: str, limit: int = 2000) -> str:

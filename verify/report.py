@@ -35,6 +35,8 @@ TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
 \definecolor{failred}{rgb}{0.7,0.1,0.1}
 \newcommand{\pass}{\textcolor{passgreen}{\textbf{PASS}}}
 \newcommand{\fail}{\textcolor{failred}{\textbf{FAIL}}}
+\definecolor{undecided}{rgb}{0.75,0.45,0.0}
+\newcommand{\inconclusive}{\textcolor{undecided}{\textbf{INCONCLUSIVE}}}
 \title{Implicit-bias claims checklist}
 \date{((( doc.started | e_tex )))}
 \author{scale \texttt{((( doc.scale | e_tex )))} \quad ((( doc.device | e_tex )))}
@@ -42,8 +44,12 @@ TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
 \maketitle
 \noindent Each claim was run on the optimizers of \texttt{numerics} and measured against certified references
 (cvxpy, float64; duality gap in each reference's record). A check compares a measured number with a bound whose
-reason is given; a \emph{control} is a check that must fail (the wrong optimizer or setting). A claim passes
-only when every check and control does. Versions: ((( versions | e_tex ))); Python ((( doc.python ))).
+reason is given; a \emph{control} is a check that must fail (the wrong optimizer or setting). A convergence claim
+names its rival hypotheses (the other norms' max-margin solutions) with their certified separations: PASS means
+the run reached the claim's limit within a tolerance below half the least separation, excluding every rival;
+FAIL means positive evidence against it (a plateau above the tolerance, a run that ends at a rival's limit, a
+broken run or inconsistent measurements); INCONCLUSIVE means this data or budget cannot tell, with the reason.
+Versions: ((( versions | e_tex ))); Python ((( doc.python ))).
 Total time ((( doc.seconds | num ))) s.
 
 \section*{Summary}
@@ -77,8 +83,11 @@ check & measured & & bound & \\ \hline
 ((* endfor *))
 \end{longtable}
 ((* for part in c.evidence.parts *))
-\noindent\emph{((( part.claim | e_tex )))} (expected ((( part.expect ))), got ((( part.verdict )))):
-((* for k in part.checks *))((( k.name | e_tex ))) ((( k.measured | num ))) ((( k.op | op ))) ((( k.bound | num )))((( "" if k.passed else " [fails]" )))((* if not loop.last *)); ((* endif *))((* endfor *)).
+\noindent\emph{((( part.claim | e_tex )))} (expected ((( part.expect ))), got ((( verdict(part.verdict) )))((* if part.reasons *)): ((( part.reasons | join("; ") | e_tex )))((* endif *)).
+((* if part.measured.separations *))
+Tolerance ((( part.measured.tol | num ))); certified separations from the rivals: ((* for rival, value in part.measured.separations.items() *))((( rival | e_tex ))) ((( value | num )))((* if not loop.last *)), ((* endif *))((* endfor *)).
+((* endif *))
+Checks: ((* for k in part.checks *))((( k.name | e_tex ))) ((( k.measured | num ))) ((( k.op | op ))) ((( k.bound | num )))((( "" if k.passed else " [fails]" )))((* if not loop.last *)); ((* endif *))((* endfor *)).
 
 ((* endfor *))
 ((* if c.scalars *))
@@ -90,6 +99,17 @@ check & measured & & bound & \\ \hline
 ((* endif *))
 ((* endif *))
 ((* endfor *))
+((* if doc.mutants *))
+\section*{Mutation table}
+Each deliberately wrong implementation is run against the claim it must break; it is killed when that claim ends
+FAIL by the check named.
+\begin{longtable}{p{0.22\textwidth}p{0.22\textwidth}lp{0.36\textwidth}}
+mutant & claim & verdict & caught by \\ \hline
+((* for m in doc.mutants *))
+((( m.mutant | e_tex ))) & \texttt{((( m.claim | e_tex )))} & ((( verdict(m.verdict) ))) & ((( m.caught_by[:200] | e_tex ))) \\
+((* endfor *))
+\end{longtable}
+((* endif *))
 \end{document}
 """)
 
@@ -164,7 +184,9 @@ def render(doc: dict, figures_dir: Path | None = None) -> str:
         c.setdefault("evidence", None)
         claims.append(c)
     outcomes = [c["outcome"] for c in claims]
-    counts = ", ".join(f"{outcomes.count(k)} {k}" for k in ("PASS", "FAIL", "ERROR", "SKIP", "XFAIL"))
+    counts = ", ".join(f"{outcomes.count(k)} {k}" for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL"))
     versions = ", ".join(f"{k} {v}" for k, v in doc["versions"].items())
-    verdict = lambda o: {"PASS": r"\pass", "FAIL": r"\fail"}.get(o, rf"\textbf{{{o}}}")  # noqa: E731
+    verdict = lambda o: {"PASS": r"\pass", "FAIL": r"\fail", "INCONCLUSIVE": r"\inconclusive"}.get(  # noqa: E731
+        o, rf"\textbf{{{escape_text(str(o))}}}")
+    doc = {"mutants": [], **doc}
     return TEMPLATE.render(doc=doc, claims=claims, counts=counts, versions=versions, verdict=verdict)

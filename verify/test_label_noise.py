@@ -16,8 +16,9 @@ from numerics import data
 from numerics.models import Quadratic
 from numerics.optim import NoisySGD
 from numerics.train import run
+from theory import bregman
+from verify.claims import SEED, formula
 
-SEED = 0
 SIGMA = {False: 1.0, True: 2.0}
 LR = {False: 0.005, True: 0.003}
 """Label-noise level and step per parameterization: the largest step of {0.002, 0.003, 0.005} that is stable
@@ -122,9 +123,10 @@ def test_initialization_scale_selects_the_interpolant(scale, evidence):
     W = model.weights([torch.as_tensor(p) for p in traj.final]).numpy()
     l1, l2 = (min_norm_interpolant(ds, norm=q).w for q in ("l1", "l2"))
     rows = ds.X.T @ np.linalg.pinv(ds.X @ ds.X.T) @ ds.X  # projector on the row space of X
+    mirror = formula("potential.hyperbolic.gradient", bregman.w, bregman.alpha)  # ∇Q_α(w) = arcsinh(w/2α²)
     out = []
     for a, w in zip(alphas, W):
-        phi = np.arcsinh(w / (2 * a * a))  # ∇Q_α(w)
+        phi = mirror(w, a)
         out.append({"alpha": a, "to_l1": float(np.linalg.norm(w - l1) / np.linalg.norm(l1)),
                     "to_l2": float(np.linalg.norm(w - l2) / np.linalg.norm(l2)),
                     "row_space_residual": float(np.linalg.norm(phi - rows @ phi) / np.linalg.norm(phi)),

@@ -1,30 +1,25 @@
 """NucGD and its siblings on multiclass separable data (Xie et al. 2026, "normalized steepest descent under
 norm constraints"; set-up of their code): class means N(0, I), points mean + 0.1·N(0, I), zero init, full
-batch, cross-entropy, step η/√(t+1).
+batch, cross-entropy, step η/√(t+1) with η the best of a recorded sweep.
 
 Default scale: k = 10 classes, d = 10, 10 points per class (the nuclear max-margin solution has rank 6, the
-Frobenius one rank 9, so rank is informative); paper scale: k = 15, d = 25, 50 per class.
+Frobenius one rank 9, and every matrix norm's solution is certified ≥ 8 % from every other's); paper scale:
+k = 15, d = 25, 50 per class. Tolerances are a quarter of the least certified separation (`decisive_tolerance`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, note, settings
 
 from numerics import data, strategies
-from numerics.margins import max_margin, normalized_margin
-from numerics.optim import SteepestDescent, inverse_sqrt
-from verify.templates import linear_model, margin_convergence, train
+from numerics.margins import max_margin
+from numerics.references import references
+from verify.claims import SEED, best_step, gd, known_failure, steepest
+from verify.convergence import converge, converge_each, decisive_tolerance, judge
 
-SEED = 0
-MATRIX_NORMS = ("nuclear", "fro", "spectral", "entry_linf")
 OPTIMIZER = {"nuclear": "NucGD", "fro": "normalized GD", "spectral": "spectral descent", "entry_linf": "sign descent"}
-TOL = 0.1
-"""Relative margin gap that counts as "at the max margin" at the default budget (T = 10⁴, η_t = 0.5/√(t+1)).
-The data's γ*_nuc ≈ 0.2 makes the leading term log(n)/(γ*Ση_s) of the O(log t/√t) bound ≈ 0.2 there;
-convergence itself is judged by the template's rate check, not by this number."""
 RANK_TOL = 1e-3
 """σ_i/σ_1 below this counts as zero in the reference's rank (the solvers are accurate to ~1e-7)."""
 
@@ -38,109 +33,91 @@ def steps_for(scale):
     return scale.pick(10_000, 100_000)
 
 
-def steepest(norm, **kw):
-    return lambda ps: SteepestDescent(ps, 1.0, norm, batch_dims=1, **kw)
-
-
 def rank(W, tol=RANK_TOL) -> int:
     s = np.linalg.svd(W, compute_uv=False)
     return int((s > tol * s[0]).sum())
 
 
-def tail_mass(r: int):
+def tail_share(W, r: int) -> float:
     """Σ_{i>r} σ_i(W)/Σ σ_i(W): the share of W's nuclear norm outside its top r directions (0 iff rank ≤ r)."""
-    def metric(params, X, y):
-        s = torch.linalg.svdvals(params[0])
-        return s[..., r:].sum(-1) / s.sum(-1)
-    return metric
+    s = np.linalg.svd(W, compute_uv=False)
+    return float(s[r:].sum() / s.sum())
 
 
 @pytest.mark.claim(id="nucgd.nuclear_max_margin_and_rank", paper="Xie, Wu, Chen, Tang 2026 (arXiv:2603.22824)",
                    lemmas=["lmo.nuclear", "kkt.norm.dual_condition"],
-                   statement="NucGD's direction tends to the nuclear-norm max-margin solution and its rank to "
-                             "that solution's rank.")
+                   statement="NucGD (η/√(t+1), η the best of a recorded sweep) tends to the nuclear-norm max-margin "
+                             "solution, excluding every other matrix norm's, and its rank to that solution's rank.")
 def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence):
     ds, steps = mixture(scale), steps_for(scale)
-    ref = max_margin(ds, norm="nuclear")
-    r_star = rank(ref.W)
-    fro = np.linalg.svd(max_margin(ds, norm="fro").W, compute_uv=False)
-    fro_tail = float(fro[r_star:].sum() / fro.sum())
-    evidence.record(reference_rank=r_star, reference_singular_values=np.linalg.svd(ref.W, compute_uv=False),
-                    frobenius_reference_rank=rank(max_margin(ds, norm="fro").W), frobenius_tail_share=fro_tail)
-    ev = margin_convergence(steepest("nuclear"), ds, norm="nuclear", steps=steps, schedule=inverse_sqrt(0.5),
-                            tol=TOL, reference=ref, seed=SEED, track={"tail mass": tail_mass(r_star)},
-                            name="NucGD → nuclear max margin")
-    evidence.include(ev)
-    tail = ev.trajectories["tail mass"]["values"]
-    decade = int(np.searchsorted(ev.trajectories["tail mass"]["steps"], steps // 10))
-    # "rank r*": the share of ‖W_T‖_* beyond r* singular values tends to 0 (nuclear solution) rather than to
-    # the Frobenius solution's share; the tolerance is halfway between the two hypotheses.
+    refs = references(ds)
+    tol = decisive_tolerance(refs, "nuclear")
+    r_star = rank(refs.max_margin("nuclear").W)
+    fro_tail = tail_share(refs.max_margin("fro").W, r_star)
+    evidence.record(reference_rank=r_star, frobenius_reference_rank=rank(refs.max_margin("fro").W),
+                    frobenius_tail_share=fro_tail)
+    run = best_step(evidence, steepest("nuclear"), ds, "nuclear", steps, seed=SEED)
+    evidence.include(judge(run, "nuclear", tol=tol, name="NucGD → nuclear max margin"))
+    tail = [tail_share(W, r_star) for W in run.weights[1:]]
+    evidence.trajectory(f"share of ‖W_t‖_* beyond rank {r_star}", run.steps[1:], tail)
+    # "rank r*": the share of ‖W_T‖_* beyond r* singular values tends to 0 (nuclear solution) rather than to the
+    # Frobenius solution's share; the tolerance is halfway between the two hypotheses
     evidence.check(f"share of ‖W_T‖_* beyond rank {r_star}", tail[-1], "<=", fro_tail / 2,
                    f"halfway between 0 (rank {r_star}) and the Frobenius solution's share {fro_tail:.3g}")
-    evidence.check("tail share shrinks over the last decade", tail[-1], "<", tail[decade], "still converging")
-    evidence.record(final_rank_at_1pct=rank(ev.final[0][0], 1e-2))
-    # negative controls: normalized GD goes to the Frobenius solution, of higher rank
-    control = margin_convergence(steepest("fro"), ds, norm="nuclear", steps=steps, schedule=inverse_sqrt(0.5),
-                                 tol=TOL, reference=ref, seed=SEED, track={"tail mass": tail_mass(r_star)},
-                                 name="normalized GD → nuclear max margin")
-    evidence.include(control, expect="FAIL")
-    evidence.control(f"normalized GD's share beyond rank {r_star} is as small", control.trajectories["tail mass"]["values"][-1],
+    evidence.record(final_rank_at_1pct=rank(run.final, 1e-2))
+    # negative controls: normalized GD tends to the Frobenius solution, of higher rank
+    control = converge(steepest("fro", run.config["eta"]), ds, steps=steps, seed=SEED)
+    evidence.include(judge(control, "nuclear", tol=tol, name="normalized GD → nuclear max margin"), expect="FAIL")
+    evidence.control(f"normalized GD's share beyond rank {r_star} is as small", tail_share(control.final, r_star),
                      "<=", fro_tail / 2, "GD tends to the Frobenius solution, of higher rank")
     evidence.conclude()
 
 
 @pytest.mark.claim(id="nucgd.power_iteration_tracks", paper="Xie et al. 2026: SVD-free NucGD by power iteration",
                    lemmas=["lmo.nuclear"],
-                   statement="NucGD with one warm-started power iteration per step instead of an SVD tracks "
-                             "exact NucGD: same limit, same rate.")
+                   statement="NucGD with one warm-started power iteration per step instead of an SVD reaches the "
+                             "same verdict as exact NucGD (each with η the best of the same recorded sweep): the "
+                             "nuclear max margin, excluding every other matrix norm's.")
 def test_power_iteration_nucgd_tracks_exact_nucgd(scale, evidence):
-    ds, steps = mixture(scale), steps_for(scale)
-    ref = max_margin(ds, norm="nuclear")
-    runs = {}
-    for label, method in (("exact", "exact"), ("power", "power")):
-        runs[label] = margin_convergence(steepest("nuclear", lmo_method=method), ds, norm="nuclear", steps=steps,
-                                         schedule=inverse_sqrt(0.5), tol=TOL, reference=ref, seed=SEED,
-                                         name=f"NucGD ({label} LMO) → nuclear max margin")
-        evidence.include(runs[label])
-    gd = margin_convergence(steepest("fro"), ds, norm="fro", steps=steps, schedule=inverse_sqrt(0.5), tol=TOL,
-                            seed=SEED, name="normalized GD → Frobenius max margin")
-    direction = {k: v.final[0][0] / np.linalg.norm(v.final[0][0]) for k, v in (*runs.items(), ("gd", gd))}
-    apart = float(np.linalg.norm(direction["power"] - direction["exact"]))
-    gd_apart = float(np.linalg.norm(direction["gd"] - direction["exact"]))
-    g_exact, g_power = runs["exact"].measured["final_gap"], runs["power"].measured["final_gap"]
-    evidence.record(direction_distance_power_exact=apart, direction_distance_gd_exact=gd_apart,
-                    gap_exact=g_exact, gap_power=g_power)
-    # Same rate: the power variant's gap within a factor 2 of exact NucGD's at the same budget.
-    evidence.check("gap(power)/gap(exact) at T", g_power / g_exact, "<=", 2.0, "same O(log t/√t) rate")
-    # Same limit: the two directions closer to each other than either's tolerance-scale distance to the face.
-    evidence.check("‖power − exact‖ of unit-Frobenius directions", apart, "<=", 0.1,
-                   "both inside the optimal face's 2√tol-neighbourhood, measured as 0.1 ≈ 2·face distance")
-    evidence.control("normalized GD is as close to exact NucGD (≤ 0.1)", gd_apart, "<=", 0.1,
-                     "GD has another limit (the Frobenius solution)")
+    # twice the budget of the other NucGD claims: one power iteration per step leaves the gap ~20 % above exact
+    # NucGD's at the same step (measured), close to the tolerance at 10⁴ steps
+    ds, steps = mixture(scale), 2 * steps_for(scale)
+    tol = decisive_tolerance(references(ds), "nuclear")
+    exact = best_step(evidence, steepest("nuclear"), ds, "nuclear", steps, seed=SEED, label="exact")
+    power = best_step(evidence, steepest("nuclear", lmo_method="power"), ds, "nuclear", steps, seed=SEED, label="power")
+    eta = exact.config["eta"]
+    for label, run in (("exact", exact), ("power", power)):
+        evidence.include(judge(run, "nuclear", tol=tol, name=f"NucGD ({label} LMO) → nuclear max margin"))
+    unit = {k: v.final / np.linalg.norm(v.final) for k, v in (("exact", exact), ("power", power))}
+    evidence.record(direction_distance_power_exact=float(np.linalg.norm(unit["power"] - unit["exact"])),
+                    gap_exact=float(exact.gap("nuclear")[-1]), gap_power=float(power.gap("nuclear")[-1]))
+    control = converge(steepest("fro", eta), ds, steps=steps, seed=SEED)
+    evidence.include(judge(control, "nuclear", tol=tol, name="normalized GD → nuclear max margin"), expect="FAIL")
     evidence.conclude()
 
 
 @pytest.mark.claim(id="nucgd.own_norm_best", paper="Xie et al. 2026; Gunasekar et al. 2018",
                    lemmas=["lmo.nuclear", "lmo.spectral", "lmo.fro", "lmo.lp:inf"],
-                   statement="Spectral descent, sign descent, normalized GD and NucGD each tend to their own "
-                             "norm's max margin, and each is best in its own norm.")
+                   statement="Spectral descent, sign descent, normalized GD and NucGD (η/√(t+1), η the best of a "
+                             "recorded sweep) each tend to their own norm's max margin, excluding every other matrix "
+                             "norm's, and each is best in its own norm.")
 def test_each_matrix_steepest_descent_is_best_in_its_own_norm(scale, evidence):
     ds, steps = mixture(scale), steps_for(scale)
-    finals = {}
-    for norm in MATRIX_NORMS:
-        ev = margin_convergence(steepest(norm), ds, norm=norm, steps=steps, schedule=inverse_sqrt(0.5), tol=TOL,
-                                seed=SEED, name=f"{OPTIMIZER[norm]} → {norm} max margin")
-        evidence.include(ev)
-        finals[norm] = ev.final[0][0]
-    table = {q: {p: float(normalized_margin(ds.X, ds.y, finals[p], q)) for p in MATRIX_NORMS} for q in MATRIX_NORMS}
+    refs = references(ds)
+    runs = {}
+    for norm in OPTIMIZER:
+        runs[norm] = best_step(evidence, steepest(norm), ds, norm, steps, seed=SEED)
+        evidence.include(judge(runs[norm], norm, tol=decisive_tolerance(refs, norm),
+                               name=f"{OPTIMIZER[norm]} → {norm} max margin"))
+    table = {q: {p: float(runs[p].margin(q)[-1]) for p in runs} for q in runs}
     evidence.record(margin_table=table)
-    for q in MATRIX_NORMS:
-        rivals = max(table[q][p] for p in MATRIX_NORMS if p != q)
-        evidence.check(f"{OPTIMIZER[q]} has the largest {q} margin", table[q][q], ">", rivals,
-                       "each algorithm maximizes its own norm's margin")
-    gamma = max_margin(ds, norm="nuclear").margin
-    evidence.control("spectral descent reaches the nuclear max margin (rel. gap ≤ 5 %)",
-                     1 - table["nuclear"]["spectral"] / gamma, "<=", 0.05, "another norm's geometry")
+    lead = 1 + 10 * max(refs.max_margin(q).certificate.rel_gap for q in runs)
+    for q in runs:
+        rival = max(table[q][p] for p in runs if p != q)
+        evidence.check(f"{OPTIMIZER[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
+                       "each algorithm maximizes its own norm's margin; the lead must exceed the references' precision")
+    evidence.include(judge(runs["spectral"], "nuclear", tol=decisive_tolerance(refs, "nuclear"),
+                           name="spectral descent → nuclear max margin"), expect="FAIL")
     evidence.conclude()
 
 
@@ -151,20 +128,12 @@ def test_each_matrix_steepest_descent_is_best_in_its_own_norm(scale, evidence):
 def test_zero_sum_is_kept_by_all_but_sign_descent(scale, evidence):
     ds = mixture(scale)
     steps = scale.pick(2_000, 20_000)
-    model = linear_model(ds)
-    optimizers = {"GD": lambda ps: SteepestDescent(ps, 0.5, "fro", normalized=False, batch_dims=1),
-                  "normalized GD": steepest("fro"), "NucGD": steepest("nuclear"),
-                  "NucGD (power)": steepest("nuclear", lmo_method="power"), "spectral descent": steepest("spectral"),
-                  "sign descent": steepest("entry_linf")}
-
-    def column_sum(params, X, y):
-        W = params[0]
-        return torch.linalg.vector_norm(W.sum(-2), dim=-1) / torch.linalg.matrix_norm(W)
-
+    optimizers = {"GD": gd(0.5), "normalized GD": steepest("fro", 0.5), "NucGD": steepest("nuclear", 0.5),
+                  "NucGD (power)": steepest("nuclear", 0.5, lmo_method="power"),
+                  "spectral descent": steepest("spectral", 0.5), "sign descent": steepest("entry_linf", 0.5)}
     for name, make in optimizers.items():
-        traj = train(make, ds, model, None, steps, schedule=None if name == "GD" else inverse_sqrt(0.5),
-                     seed=SEED, record_every=steps // 10, metrics={"sum": column_sum})
-        worst = float(np.nanmax(traj["sum"][1:, 0]))
+        W = converge(make, ds, steps=steps, seed=SEED).weights[1:]
+        worst = float(np.max(np.linalg.norm(W.sum(-2), axis=-1) / np.linalg.norm(W, axis=(-2, -1))))
         evidence.record(**{f"max ‖1ᵀW‖/‖W‖ ({name})": worst})
         # float64 rounding: each step adds ≲ 1e-16 relative; 1e-10 leaves room for 10⁴–10⁵ steps
         if name == "sign descent":
@@ -174,41 +143,60 @@ def test_zero_sum_is_kept_by_all_but_sign_descent(scale, evidence):
     evidence.conclude()
 
 
+MINIBATCH = [(None, 0.0), (0.5, 0.0), (0.1, 0.0), (None, 0.9), (0.1, 0.9)]
+"""(batch as a share of n, momentum β) for the mini-batch study; None: the full batch."""
+
+
 @pytest.mark.claim(id="nucgd.minibatch_momentum", paper="Xie et al. 2026: mini-batch noise and momentum",
                    lemmas=["lmo.nuclear"],
-                   statement="With mini-batches and with momentum NucGD's margin still approaches the nuclear max "
-                             "margin; more gradient noise (smaller batches) leaves a larger gap at a fixed budget, "
-                             "and momentum reduces it.")
+                   statement="Momentum keeps full-batch NucGD's limit (the nuclear max margin, excluding every other "
+                             "matrix norm's); with mini-batches the nuclear gap at a fixed budget grows as the batch "
+                             "shrinks, and momentum reduces it — each by more than the spread between two sample "
+                             "streams.")
 def test_nucgd_with_minibatches_and_momentum(scale, evidence):
     ds, steps = mixture(scale), steps_for(scale)
-    ref = max_margin(ds, norm="nuclear")
-    settings_ = [(None, 0.0), (ds.n // 2, 0.0), (ds.n // 10, 0.0), (None, 0.9), (ds.n // 10, 0.9)]
-    rows = []
-    for batch_size, beta in settings_:
-        label = f"batch {batch_size or 'full'}, momentum {beta}"
-        # "Approach", not "reach": a normalized step of a mini-batch gradient is a biased estimate of the
-        # full step, so no O(log t/√t) rate is claimed (the paper's study is empirical); we ask for the slowest
-        # rate of the suite (GD's 1/log t) and a gap within 3·TOL at the budget. The direction is recorded,
-        # not judged: at batch n/2 without momentum it measurably stalls over 10³–10⁴ steps (see the note).
-        ev = margin_convergence(steepest("nuclear", momentum=beta), ds, norm="nuclear", steps=steps,
-                                schedule=inverse_sqrt(0.5), rate="inverse_log", tol=3 * TOL, reference=ref,
-                                seed=SEED, batch_size=batch_size, judge_direction=False,
-                                name=f"NucGD ({label}) → nuclear max margin")
-        evidence.include(ev)
-        rows.append({"batch_size": batch_size or ds.n, "momentum": beta, "gap": ev.measured["final_gap"],
-                     "face_distance": ev.measured["face_distance"]})
-    evidence.record(gap_at_budget=rows)
-    gap = {(r["batch_size"], r["momentum"]): r["gap"] for r in rows}
-    full, half, tenth = ds.n, ds.n // 2, ds.n // 10
-    evidence.check("gap(batch n/2) − gap(full batch)", gap[half, 0.0] - gap[full, 0.0], ">", 0,
-                   "mini-batch noise slows the approach (Xie et al. 2026, empirical study)")
-    evidence.check("gap(batch n/10) − gap(batch n/2)", gap[tenth, 0.0] - gap[half, 0.0], ">", 0, "more noise, larger gap")
-    evidence.check("gap(batch n/10, β=0.9) − gap(batch n/10, β=0)", gap[tenth, 0.9] - gap[tenth, 0.0], "<", 0,
-                   "momentum averages the noise before the LMO")
-    control = margin_convergence(steepest("entry_linf", momentum=0.9), ds, norm="nuclear", steps=steps,
-                                 schedule=inverse_sqrt(0.5), rate="inverse_log", tol=3 * TOL, reference=ref,
-                                 seed=SEED, batch_size=ds.n // 10, name="sign descent (batch, momentum) → nuclear max margin")
-    evidence.include(control, expect="FAIL")
+    refs = references(ds)
+    tol = decisive_tolerance(refs, "nuclear")
+    eta = best_step(evidence, steepest("nuclear"), ds, "nuclear", steps, seed=SEED).config["eta"]
+    gaps = {}
+    for share, beta in MINIBATCH:
+        batch = None if share is None else int(share * ds.n)
+        # two configurations with the same η: two independent streams of mini-batches (one for the full batch)
+        runs = converge_each(steepest("nuclear", momentum=beta), ds, steps=steps, etas=[eta, eta], batch_size=batch,
+                             seed=SEED)
+        gaps[share, beta] = [float(run.gap("nuclear")[-1]) for run in runs]
+        if share is None and beta > 0:
+            evidence.include(judge(runs[0], "nuclear", tol=tol, name=f"NucGD with momentum {beta} → nuclear max margin"))
+    evidence.record(gap_at_budget={f"batch {s or 'full'}·n, momentum {b}": g for (s, b), g in gaps.items()})
+
+    def more_than_noise(name, larger, smaller, why):
+        spread = abs(gaps[larger][0] - gaps[larger][1]) + abs(gaps[smaller][0] - gaps[smaller][1])
+        evidence.check(name, np.mean(gaps[larger]) - np.mean(gaps[smaller]), ">", spread,
+                       f"{why}; the difference must exceed the spread between two sample streams ({spread:.3g})")
+
+    more_than_noise("gap(batch n/2) − gap(full batch)", (0.5, 0.0), (None, 0.0), "mini-batch noise slows the approach")
+    more_than_noise("gap(batch n/10) − gap(batch n/2)", (0.1, 0.0), (0.5, 0.0), "more noise, larger gap")
+    more_than_noise("gap(batch n/10) − gap(batch n/10, β = 0.9)", (0.1, 0.0), (0.1, 0.9),
+                    "momentum averages the noise before the LMO")
+    control = converge(steepest("entry_linf", 0.5, momentum=0.9), ds, steps=steps, batch_size=ds.n // 10, seed=SEED)
+    evidence.include(judge(control, "nuclear", tol=tol, name="sign descent (batch n/10, momentum) → nuclear max margin"),
+                     expect="FAIL")
+    evidence.conclude()
+
+
+@pytest.mark.claim(id="nucgd.minibatch_rate", paper="Xie et al. 2026: mini-batch noise and momentum",
+                   lemmas=["lmo.nuclear"],
+                   statement="Mini-batch NucGD (batch n/10, momentum 0.9, η/√(t+1)) tends to the nuclear max margin "
+                             "at full-batch NucGD's rate log t/√t.")
+@known_failure("measured (k = d = 10, 10 per class, η = 2, 3·10⁴ steps): the nuclear gap falls only from 0.109 to "
+               "0.073 over the last decade (growth 1.69 in units of log t/√t, 2.46 on a plateau): far slower than the "
+               "rate, while full-batch NucGD reaches 0.019 in 10⁴ steps")
+def test_minibatch_nucgd_converges_at_the_full_batch_rate(scale, evidence):
+    ds = mixture(scale)
+    steps = scale.pick(30_000, 300_000)
+    run = converge(steepest("nuclear", 2.0, momentum=0.9), ds, steps=steps, batch_size=ds.n // 10, seed=SEED)
+    evidence.include(judge(run, "nuclear", tol=decisive_tolerance(references(ds), "nuclear"),
+                           name="NucGD (batch n/10, momentum 0.9) → nuclear max margin"))
     evidence.conclude()
 
 
@@ -226,7 +214,8 @@ def test_optimal_margins_are_ordered_on_every_data_set(evidence):
         gammas = [max_margin(ds, norm=n) for n in order]
         note(f"data set: {ds.description}, n={ds.n}, d={ds.d}, k={ds.num_classes}; margins "
              f"{[g.margin for g in gammas]}")
-        worst = max(a.margin * (1 - a.certificate.rtol) - b.margin * (1 + b.certificate.rtol) for a, b in zip(gammas, gammas[1:]))
+        worst = max(a.margin * (1 - a.certificate.rtol) - b.margin * (1 + b.certificate.rtol)
+                    for a, b in zip(gammas, gammas[1:]))
         seen.append({"n": ds.n, "d": ds.d, "k": ds.num_classes, "margins": [g.margin for g in gammas], "worst": worst})
         assert worst <= 0, f"the order fails by {worst:.3g} on {ds.description}"
 

@@ -1,0 +1,59 @@
+"""What the claim files share: the seed, the optimizers in the papers' language, step-size sweeps recorded in
+the evidence, formulas taken from the lemmas, and the mark of a claim measured not to hold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from numerics.data import Dataset
+from numerics.optim import SteepestDescent
+from verify.convergence import ConvergenceRun, converge_each
+from verify.evidence import ClaimFailed, Evidence
+
+SEED = 0
+ETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+"""The step sizes η of η/√(t+1) a sweep tries: the natural scale of a normalized step differs by norm (a sign
+step has Frobenius size √(kd), a NucGD step 1), so no single η is right for all; the sweep and its choice go in
+the evidence."""
+
+
+def steepest(norm: str, lr=1.0, **options):
+    """Normalized steepest descent under `norm` (θ ← θ − η·lmo(∇L)) on batched parameters."""
+    return lambda ps: SteepestDescent(ps, lr, norm, batch_dims=1, **options)
+
+
+def gd(lr=1.0, **options):
+    """Gradient descent: unnormalized ℓ2 steepest descent, θ ← θ − η∇L."""
+    return lambda ps: SteepestDescent(ps, lr, "l2", normalized=False, batch_dims=1, **options)
+
+
+def best_step(evidence: Evidence, make_optimizer, ds: Dataset, norm: str, steps: int, etas=ETAS, label: str = "",
+              **options) -> ConvergenceRun:
+    """Train one configuration per η (one batched program) and return the run with the least `norm` gap at T;
+    every η's gap goes in the evidence with the choice."""
+    runs = converge_each(make_optimizer, ds, steps=steps, etas=etas, **options)
+    gaps = {f"{eta:g}": float(run.gap(norm)[-1]) for eta, run in zip(etas, runs)}
+    best = min(range(len(runs)), key=lambda i: gaps[f"{etas[i]:g}"])
+    evidence.record(**{f"{label or norm}: {norm} gap at T per η (sweep)": gaps, f"{label or norm}: η chosen": etas[best]})
+    return runs[best]
+
+
+def formula(lemma_id: str, *symbols):
+    """The right-hand side of a lemma's statement as a numpy function of `symbols`: a claim computes with the
+    statement it cites, looked up when called (so it is the statement that was checked)."""
+    from theory import lemmas
+
+    return sympy.lambdify(symbols, lemmas.get(lemma_id).statement.rhs, "numpy")
+
+
+def known_failure(reason: str):
+    """A claim measured not to hold as the paper states it: a strict XFAIL (it turns red if it starts to hold),
+    for a FAIL verdict only — an INCONCLUSIVE or an error is reported as such."""
+    return pytest.mark.xfail(strict=True, raises=ClaimFailed, reason=reason)
+
+
+def unit_scale(ds: Dataset) -> Dataset:
+    """The data rescaled to max |x_ij| = 1: claims about directions do not depend on the scale, a fixed step does."""
+    return ds.scaled(1 / np.abs(ds.X).max())

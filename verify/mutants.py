@@ -1,0 +1,198 @@
+"""Deliberately wrong implementations, each paired with the claim it must break and the check that must catch
+it: the suite's own power, measured. A mutant is a function that patches the code (with pytest's
+`monkeypatch`, undone afterwards); `run_claim` runs a checklist claim under it and returns the claim's evidence.
+
+Every mutant must end FAIL — not INCONCLUSIVE, not PASS — with a reason that names the check that should catch it.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy
+import torch
+
+from numerics import references as references_module
+from verify.evidence import ClaimEvidence, ClaimFailed, ClaimInconclusive, forget_lemma_checks
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    what: str
+    """The wrong implementation, in words."""
+    claim: str
+    """module:function[param=value] of the checklist claim it must break."""
+    caught_by: str
+    """A piece of the FAIL reason that names the check that catches it."""
+    patch: Callable
+    """patch(monkeypatch): installs the mutant."""
+
+
+def run_claim(target: str, scale) -> ClaimEvidence:
+    """Run the checklist claim `module:function[param=value]` outside pytest and return its evidence, with every
+    cache of computed references and lemma checks dropped before and after (a mutant changes what they hold)."""
+    location, _, param = target.partition("[")
+    module, function = location.split(":")
+    test = getattr(importlib.import_module(module), function)
+    marker = next(m for m in test.pytestmark if m.name == "claim")
+    evidence = ClaimEvidence(marker.kwargs["id"] + (f"[{param}" if param else ""), marker.kwargs["lemmas"])
+    kwargs = {"evidence": evidence, **{k: _value(v) for k, v in (p.split("=") for p in param.rstrip("]").split(",") if p)}}
+    if "scale" in inspect.signature(test).parameters:
+        kwargs["scale"] = scale
+    references_module.forget()
+    forget_lemma_checks()
+    try:
+        test(**kwargs)
+    except (ClaimFailed, ClaimInconclusive):
+        pass
+    finally:
+        references_module.forget()
+        forget_lemma_checks()
+    return evidence
+
+
+def _value(text: str):
+    """A parameter value as written in a claim target: a Python literal, else the string itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _nuclear_lmo_is_frobenius(mp):
+    from numerics.norms import schatten
+
+    mp.setattr(schatten.Nuclear, "lmo", schatten.Frobenius.lmo)
+
+
+def _cold_power_iteration(mp):
+    from numerics.optim import steepest
+
+    warm = steepest.power_iteration
+    mp.setattr(steepest, "power_iteration", lambda G, v, iters=1: warm(G, torch.randn_like(v), iters))
+
+
+def _coordinate_descent_as_gd(mp):
+    from numerics.optim import SteepestDescent
+    from verify import test_classics
+
+    mp.setattr(test_classics, "gd", lambda lr=1.0, **kw: lambda ps: SteepestDescent(ps, lr, "l1", normalized=False,
+                                                                                     batch_dims=1, **kw))
+
+
+def _gd_as_l3_descent(mp):
+    from verify import claims, test_flavors
+
+    mp.setattr(test_flavors, "steepest", lambda norm, *a, **kw: claims.steepest("l2" if norm == "lp:3" else norm,
+                                                                                 *a, **kw))
+
+
+def _sign_descent_as_nucgd(mp):
+    from verify import claims, test_nucgd
+
+    mp.setattr(test_nucgd, "steepest", lambda norm, *a, **kw: claims.steepest(
+        "entry_linf" if norm == "nuclear" else norm, *a, **kw))
+
+
+def _face_distance_zero(mp):
+    from numerics.margins import FaceDistance, OptimalFace
+
+    mp.setattr(OptimalFace, "bounds", lambda self, W: FaceDistance(0.0, 0.0, True))
+
+
+def _margin_in_another_norm(mp):
+    from verify import convergence
+
+    honest = convergence.normalized_margin
+    mp.setattr(convergence, "normalized_margin", lambda X, y, W, norm: honest(X, y, W, "l2" if W.ndim == 2 else "fro"))
+
+
+def _lemma_with_a_flipped_sign(mp):
+    from theory import lemma as lemma_module, lemmas
+
+    lemma = lemmas.get("noether.gd.discrete")
+    statement = sympy.Eq(lemma.statement.lhs, lemma.statement.rhs.replace(
+        lambda e: isinstance(e, sympy.Add), lambda e: sympy.Add(*(-a if a.could_extract_minus_sign() else a
+                                                                  for a in e.args))))
+    mp.setitem(lemma_module._REGISTRY, lemma.id, dataclasses.replace(lemma, statement=statement))
+
+
+def _noether_factor_with_plus(mp):
+    from verify import claims, test_noether
+
+    honest = claims.formula
+
+    def formula(lemma_id, *symbols):
+        if lemma_id != "noether.gd.discrete":
+            return honest(lemma_id, *symbols)
+        return lambda C, eta, g: C * (1 + eta**2 * g**2)
+
+    mp.setattr(test_noether, "formula", formula)
+
+
+def _loose_certificates(mp):
+    from numerics import margins
+
+    mp.setattr(references_module, "max_margin", functools.partial(margins.max_margin, rtol=0.5))
+
+
+def _gaussian_noise_as_label_noise(mp):
+    from numerics.optim import noisy
+
+    honest = noisy.NoisySGD.__init__
+
+    def init(self, params, lr, *, label_noise=0.0, gaussian_noise=0.0, **kw):
+        honest(self, params, lr, label_noise=0.0, gaussian_noise=label_noise, **kw)
+
+    mp.setattr(noisy.NoisySGD, "__init__", init)
+
+
+def _momentum_ignored(mp):
+    from numerics.optim import steepest
+
+    mp.setattr(steepest.SteepestDescent, "_momentum", lambda self, p, group: p.grad)
+
+
+MUTANTS = [
+    Mutant("nuclear LMO is the Frobenius one", "Nuclear.lmo returns G/‖G‖_F",
+           "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "lemma lmo.nuclear",
+           _nuclear_lmo_is_frobenius),
+    Mutant("power iteration without warm start", "each step's power iteration starts from a fresh random vector",
+           "verify.test_nucgd:test_power_iteration_nucgd_tracks_exact_nucgd", "NucGD (power LMO)", _cold_power_iteration),
+    Mutant("coordinate descent posing as GD", "the claim's GD is unnormalized ℓ1 steepest descent",
+           "verify.test_classics:test_gd_tends_to_the_l2_max_margin_like_one_over_log_t", "rival l1",
+           _coordinate_descent_as_gd),
+    Mutant("GD posing as ℓ3 descent", "the claim's ℓ3 steepest descent is normalized GD",
+           "verify.test_flavors:test_bregman_divergence_to_the_certified_kkt_point_decreases", "ℓ3 descent",
+           _gd_as_l3_descent),
+    Mutant("sign descent posing as NucGD", "the claim's NucGD is sign descent",
+           "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "rival entry_linf",
+           _sign_descent_as_nucgd),
+    Mutant("face distance forced to 0", "OptimalFace.bounds returns 0",
+           "verify.test_classics:test_gd_tends_to_the_l2_max_margin_like_one_over_log_t",
+           "face distance is smaller than the margin gap allows", _face_distance_zero),
+    Mutant("margin metric in another norm", "the run's margins are measured in ℓ2 (Frobenius) whatever the claim",
+           "verify.test_classics:test_steepest_descent_tends_to_its_own_norms_max_margin",
+           "margin metric disagrees with a direct computation", _margin_in_another_norm),
+    Mutant("lemma statement with a flipped sign", "noether.gd.discrete states C_{t+1} = C_t(1 + η²ĝ²)",
+           "verify.test_noether:test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term",
+           "lemma noether.gd.discrete", _lemma_with_a_flipped_sign),
+    Mutant("Noether factor with +", "the claim computes C_t(1 + η²a_t²)",
+           "verify.test_noether:test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term",
+           "C_{t+1} − C_t(1 − η²a_t²)", _noether_factor_with_plus),
+    Mutant("certificate tolerance of 0.5", "references are accepted at a relative duality gap of 0.5",
+           "verify.test_classics:test_gd_tends_to_the_l2_max_margin_like_one_over_log_t",
+           "looser than the suite's", _loose_certificates),
+    Mutant("Gaussian noise posing as label noise", "NoisySGD turns label noise σ into Gaussian gradient noise σ",
+           "verify.test_label_noise:test_label_noise_sgd_recovers_the_sparse_truth[signed=False]",
+           "label-noise SGD", _gaussian_noise_as_label_noise),
+    Mutant("momentum ignored", "SteepestDescent steps with the gradient, never the momentum buffer",
+           "verify.test_nucgd:test_nucgd_with_minibatches_and_momentum", "β = 0.9", _momentum_ignored),
+]
