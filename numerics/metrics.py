@@ -5,11 +5,9 @@ batched over configurations; the plain functions under them act on arrays.
   normalized margin of `numerics.margins` for linear models;
 - soft_margin(model, loss, norm): −log L/‖θ‖^L, the smoothed margin (Lyu & Li 2020);
 - cosine(ref) / distance(ref): between θ/‖θ‖₂ and ref/‖ref‖₂;
-- face_distance(face): Euclidean distance of the direction to the set of max-margin solutions;
 - stable_rank ‖W‖_F²/‖W‖₂², effective_rank exp(H(σ/Σσ)) (Roy & Vetterli 2007);
-- kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`numerics.kkt.epsilon_kkt`), linear models;
-  network_kkt_residual the same for any homogeneous binary model (per-point gradients by autograd);
-- bregman(ref, norm): the generalized Bregman divergence D(ref, θ/‖θ‖) (`numerics.bregman`);
+- network_kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`numerics.kkt.epsilon_kkt`) for any
+  homogeneous binary model (per-point gradients by autograd);
 - noether: the quantity gradient flow conserves — Σ_i u_i v_i for the quadratic model w = u⊙u − v⊙v (its
   symmetry (u, v) → (u cosh λ + v sinh λ, u sinh λ + v cosh λ) keeps w), tr(UᵀU − WWᵀ) = ‖U‖² − ‖W‖² for the
   two-layer linear net (u² − w² for f = u·w·x: lemmas noether.flow.scalar/matrix).
@@ -21,11 +19,9 @@ import numpy as np
 import torch
 
 from numerics import norms
-from numerics.data import Dataset
-from numerics.margins import OptimalFace, score_margins, signed_points
-from numerics.norms import Norm
-from numerics.bregman import generalized_bregman
 from numerics.kkt import epsilon_kkt
+from numerics.margins import score_margins
+from numerics.norms import Norm
 
 
 def _flat(params: list[torch.Tensor]) -> torch.Tensor:
@@ -101,17 +97,6 @@ def distance(reference) -> "callable":
     return metric
 
 
-def face_distance(face: OptimalFace) -> "callable":
-    """Distance from each configuration's W/‖W‖ to the optimal face (one convex solve per configuration)."""
-
-    def metric(params, X, y):
-        (W,) = params
-        return torch.tensor([face.distance(w.cpu().numpy()) if torch.any(w != 0) else np.nan for w in W],
-                            dtype=torch.float64)
-
-    return metric
-
-
 def stable_rank(W: torch.Tensor) -> torch.Tensor:
     """‖W‖_F² / ‖W‖₂², batched over leading dimensions."""
     return torch.linalg.matrix_norm(W, "fro") ** 2 / torch.linalg.matrix_norm(W, 2).clamp_min(1e-300) ** 2
@@ -122,30 +107,6 @@ def effective_rank(W: torch.Tensor) -> torch.Tensor:
     s = torch.linalg.svdvals(W)
     p = s / s.sum(-1, keepdim=True).clamp_min(1e-300)
     return torch.exp(-(torch.where(p > 0, p * torch.log(p), torch.zeros_like(p))).sum(-1))
-
-
-def rank_metric(kind: str = "stable") -> "callable":
-    fn = stable_rank if kind == "stable" else effective_rank
-    return lambda params, X, y: fn(params[0])
-
-
-def kkt_residual(model) -> "callable":
-    """ε of the (ε, δ)-KKT residual of each configuration (linear models, where ∇q_r = z_r; NaN where θ does
-    not separate the data)."""
-
-    def metric(params, X, y):
-        (W,) = params
-        ds = Dataset(X.cpu().numpy(), y.cpu().numpy(), "multiclass" if W.ndim == 3 else "binary",
-                     W.shape[1] if W.ndim == 3 else None)
-        Z, _, _ = signed_points(ds)
-        Z = Z.toarray() if hasattr(Z, "toarray") else Z
-        out = []
-        for w in W.cpu().numpy():
-            q = Z @ w.ravel()
-            out.append(epsilon_kkt(w, q, Z).epsilon if q.min() > 0 else np.nan)
-        return torch.tensor(out, dtype=torch.float64)
-
-    return metric
 
 
 def network_kkt_residual(model) -> "callable":
@@ -177,20 +138,6 @@ def network_kkt_residual(model) -> "callable":
     return metric
 
 
-def bregman(reference, norm: str) -> "callable":
-    """D(ref/‖ref‖, θ/‖θ‖) for φ = ½‖·‖² under the vector norm `norm` (l1, l2, linf, lp:<p>)."""
-    order = norms.get(norm).p
-    ref = np.ravel(np.asarray(reference, dtype=np.float64))
-    ref = ref / np.linalg.norm(ref, order)
-
-    def metric(params, X, y):
-        flat = _flat(params).cpu().numpy()
-        flat = flat / np.linalg.norm(flat, order, axis=1, keepdims=True)
-        return torch.as_tensor(generalized_bregman(np.broadcast_to(ref, flat.shape), flat, norm))
-
-    return metric
-
-
 def noether(params, X=None, y=None) -> torch.Tensor:
     """The conserved quantity of gradient flow (see the module docstring), one number per configuration:
     Σ u⊙v for the quadratic model (two (B, d) vectors), ‖U‖_F² − ‖W‖_F² for the two-layer linear net."""
@@ -200,5 +147,5 @@ def noether(params, X=None, y=None) -> torch.Tensor:
     return (a**2).sum((-2, -1)) - (b**2).sum((-2, -1))
 
 
-__all__ = ["margin", "soft_margin", "cosine", "distance", "face_distance", "stable_rank", "effective_rank", "rank_metric",
-           "kkt_residual", "network_kkt_residual", "bregman", "noether", "model_margins"]
+__all__ = ["margin", "soft_margin", "cosine", "distance", "stable_rank", "effective_rank", "network_kkt_residual",
+           "noether", "model_margins"]
