@@ -24,12 +24,13 @@ _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", vari
                           trim_blocks=True, lstrip_blocks=True, autoescape=False, undefined=jinja2.StrictUndefined)
 _ENV.filters["e_tex"] = lambda v: escape_text(str(v))
 _ENV.filters["num"] = lambda v: _number(v)
+_ENV.filters["breakable"] = lambda v: escape_text(str(v)).replace(".", r".\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
 _ENV.filters["op"] = lambda op: {"<=": r"$\le$", ">=": r"$\ge$", "<": "$<$", ">": "$>$", "==": "$=$"}[op]
 
 TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage[margin=2cm]{geometry}
-\usepackage{amsmath,amssymb,amsthm,longtable,graphicx,color}
+\usepackage{amsmath,amssymb,amsthm,longtable,array,graphicx,color}
 \newtheorem{lemma}{Lemma}
 \definecolor{passgreen}{rgb}{0.1,0.45,0.1}
 \definecolor{failred}{rgb}{0.7,0.1,0.1}
@@ -103,10 +104,10 @@ Checks: ((* for k in part.checks *))((( k.name | e_tex ))) ((( k.measured | num 
 \section*{Mutation table}
 Each deliberately wrong implementation is run against the claim it must break; it is killed when that claim ends
 FAIL by the check named.
-\begin{longtable}{p{0.22\textwidth}p{0.22\textwidth}lp{0.36\textwidth}}
+\begin{longtable}{>{\raggedright}p{0.2\textwidth}>{\raggedright}p{0.22\textwidth}l>{\raggedright\arraybackslash}p{0.36\textwidth}}
 mutant & claim & verdict & caught by \\ \hline
 ((* for m in doc.mutants *))
-((( m.mutant | e_tex ))) & \texttt{((( m.claim | e_tex )))} & ((( verdict(m.verdict) ))) & ((( m.caught_by[:200] | e_tex ))) \\
+((( m.mutant | e_tex ))) & \texttt{((( m.claim | breakable )))} & ((( verdict(m.verdict) ))) & \footnotesize ((( m.caught_by[:200] | e_tex ))) \\
 ((* endfor *))
 \end{longtable}
 ((* endif *))
