@@ -75,7 +75,8 @@ def power_vs_svd(steps: int = 30, size: int = 512) -> None:
         steps_svd.append(torch.outer(U[:, 0], Vh[0]))
     svd = time.perf_counter() - start
     cosines = [float((a * b).sum()) for a, b in zip(steps_power[3:], steps_svd[3:])]
-    print(f"(b) {size}×{size} nuclear step, {steps} drifting gradients: warm power iteration {1e3 * power / steps:.2f} ms, "
+    print(f"(b) {size}×{size} nuclear step, {steps} drifting gradients: "
+          f"warm power iteration {1e3 * power / steps:.2f} ms, "
           f"SVD {1e3 * svd / steps:.1f} ms per step, speed-up {svd / power:.0f}× (target ≥ 3×); "
           f"min cosine after 3 warm-up steps {min(cosines):.6f} (target ≥ 0.999)")
 
@@ -90,7 +91,8 @@ def steps_to_one_percent(budget: int) -> None:
                    metrics={"m": metrics.margin(model, "l2")})
     adaptive = run(model, ds.X, ds.y, "logistic",
                    lambda ps: SteepestDescent(ps, 1.0, "l2", normalized=False, batch_dims=1),
-                   schedule=loss_adaptive(1.0), steps=budget, record_every=every, metrics={"m": metrics.margin(model, "l2")})
+                   schedule=loss_adaptive(1.0), steps=budget, record_every=every,
+                   metrics={"m": metrics.margin(model, "l2")})
 
     def first(traj, col):
         gap = (gamma - traj["m"][:, col]) / gamma

@@ -132,7 +132,8 @@ def network_kkt_residual(model) -> "callable":
                 out.append(np.nan)
                 continue
             grads = torch.func.jacrev(q)(flat)
-            out.append(epsilon_kkt(flat.cpu().numpy(), margins.cpu().numpy(), grads.cpu().numpy(), model.degree).epsilon)
+            out.append(epsilon_kkt(flat.cpu().numpy(), margins.cpu().numpy(), grads.cpu().numpy(),
+                                   model.degree).epsilon)
         return torch.tensor(out, dtype=torch.float64)
 
     return metric

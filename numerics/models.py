@@ -31,7 +31,8 @@ class Model:
     def init(self, batch: int, generator: torch.Generator | None = None, *, dtype=torch.float64,
              device=None) -> list[torch.Tensor]:
         """Parameters (B, *shape) from the model's initialisation; zeros for linear models."""
-        return [self._init(i, (batch, *s), generator, dtype, device).requires_grad_() for i, s in enumerate(self.shapes)]
+        return [self._init(i, (batch, *s), generator, dtype, device).requires_grad_()
+                for i, s in enumerate(self.shapes)]
 
     def _init(self, i, shape, generator, dtype, device):
         return torch.zeros(shape, dtype=dtype, device=device)

@@ -61,9 +61,10 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     replacement); label noise is applied through the optimizer's `perturb` when it has one. `init` overrides
     the model's initialisation (tensors of shape (B, ...)). A schedule without η of its own uses each group's
     lr as the optimizer was built. A run whose parameters (or gradients) turn non-finite stops: the
-    trajectory ends at the last record and `diverged_at` holds the step (never an exception from inside). Models that know their gradient (`grad`, e.g.
-    `Linear`) train without autograd through `Loss.value_and_grad` (about 2× fewer operations per step);
-    `autograd=True` forces autograd. Seeded and deterministic on CPU.
+    trajectory ends at the last record and `diverged_at` holds the step (never an exception from inside).
+    Models that know their gradient (`grad`, e.g. `Linear`) train without autograd through
+    `Loss.value_and_grad` (about 2× fewer operations per step); `autograd=True` forces autograd. Seeded and
+    deterministic on CPU.
     """
     start = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()

@@ -44,7 +44,8 @@ def test_closed_form_first_steps():
 
 def test_momentum_and_nesterov_follow_the_buffer():
     g1, g2 = torch.tensor([1.0, -2.0], dtype=torch.float64), torch.tensor([-3.0, 0.5], dtype=torch.float64)
-    for nesterov, expected_second in ((False, torch.sign(0.9 * g1 + g2)), (True, torch.sign(g2 + 0.9 * (0.9 * g1 + g2)))):
+    for nesterov, expected_second in ((False, torch.sign(0.9 * g1 + g2)),
+                                      (True, torch.sign(g2 + 0.9 * (0.9 * g1 + g2)))):
         W = torch.zeros(2, dtype=torch.float64, requires_grad=True)
         opt = SteepestDescent([W], lr=1.0, norm="linf", momentum=0.9, nesterov=nesterov)
         W.grad = g1.clone()
@@ -57,7 +58,8 @@ def test_momentum_and_nesterov_follow_the_buffer():
 
 
 def test_joint_steepest_descent_treats_all_parameters_as_one_vector():
-    a, b = torch.zeros(2, requires_grad=True, dtype=torch.float64), torch.zeros(3, requires_grad=True, dtype=torch.float64)
+    a, b = (torch.zeros(2, requires_grad=True, dtype=torch.float64),
+            torch.zeros(3, requires_grad=True, dtype=torch.float64))
     a.grad, b.grad = torch.tensor([1.0, 2.0], dtype=torch.float64), torch.tensor([0.5, -5.0, 1.0], dtype=torch.float64)
     SteepestDescent([a, b], lr=1.0, norm="l1", joint=True).step()  # one coordinate over both parameters
     assert a.tolist() == [0.0, 0.0] and b.tolist() == [0.0, 1.0, 0.0]

@@ -92,8 +92,10 @@ def test_loss_adaptive_gd_reaches_the_l2_max_margin_fast():
     """η/L: the margin gap closes like 1/t (Ji & Telgarsky 2021), not 1/log t; 2 000 steps give < 1 %."""
     ds = data.gaussian_binary(60, 5, margin=0.1, seed=1)
     gamma = max_margin(ds, norm="l2").margin
-    traj = run(Linear(5), ds.X, ds.y, "logistic", lambda ps: SteepestDescent(ps, 1.0, "l2", normalized=False, batch_dims=1),
-               steps=2000, schedule=loss_adaptive(1.0), record_every=500, metrics={"m": metrics.margin(Linear(5), "l2")})
+    traj = run(Linear(5), ds.X, ds.y, "logistic",
+               lambda ps: SteepestDescent(ps, 1.0, "l2", normalized=False, batch_dims=1),
+               steps=2000, schedule=loss_adaptive(1.0), record_every=500,
+               metrics={"m": metrics.margin(Linear(5), "l2")})
     assert traj.config["log_domain"]
     assert (gamma - traj["m"][-1, 0]) / gamma < 0.01
     assert traj["log_loss"][-1, 0] < -30 and np.isfinite(traj["log_loss"]).all()  # L itself is ~1e-20 or less
@@ -146,7 +148,8 @@ def test_noether_quantities_are_conserved_by_small_step_gradient_descent():
         np.testing.assert_allclose(traj["C"][-1], traj["C"][0], atol=1e-4 * (1 + np.abs(traj["C"][0]).max()))
 
 
-@pytest.mark.parametrize("kind, k", [("logistic", None), ("exponential", None), ("cross_entropy", 4), ("squared", None)])
+@pytest.mark.parametrize("kind, k", [("logistic", None), ("exponential", None), ("cross_entropy", 4),
+                                     ("squared", None)])
 @pytest.mark.parametrize("log_domain", [False, True])
 def test_analytic_gradients_equal_autograd(kind, k, log_domain):
     torch.manual_seed(0)

@@ -173,7 +173,8 @@ def test_plugin_reports_every_outcome_and_survives_xdist(pytester, workers):
 def test_report_renders_and_compiles(tmp_path):
     doc = {"scale": "default", "device": "cpu", "versions": {"torch": "x"}, "python": "3.11", "started": "now",
            "seconds": 1.0,
-           "claims": [{"id": "a.b[x y]", "paper": "P & Q 2020", "lemmas": ["lmo.nuclear", "noether.sgd.drift"], "statement": "γ → γ* ≤ 1 ‖θ‖",
+           "claims": [{"id": "a.b[x y]", "paper": "P & Q 2020", "lemmas": ["lmo.nuclear", "noether.sgd.drift"],
+                       "statement": "γ → γ* ≤ 1 ‖θ‖",
                        "outcome": "PASS", "reason": "", "seconds": 0.5,
                        "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
                                                 "why": "rate 1/√t", "negative": False, "passed": True}],

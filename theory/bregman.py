@@ -66,7 +66,8 @@ def half_square_lemma(factor=sympy.Rational(1, 2)) -> Lemma:
         rhs = sympy.lambdify(size, statement.rhs.replace(lambda e: isinstance(e, Norm), lambda e: size), "numpy")
         return d - rhs(np.linalg.norm(a - b, axis=-1))
 
-    return Lemma("bregman.half_square", r"The Bregman divergence of $\frac12\|\cdot\|_2^2$ is half the squared distance",
+    return Lemma("bregman.half_square",
+                 r"The Bregman divergence of $\frac12\|\cdot\|_2^2$ is half the squared distance",
                  "Bregman 1967; e.g. Gunasekar et al. 2018, Sec. 2",
                  sympy.Eq(Bregman(phi, x, y), factor * Norm(x - y, 2) ** 2, evaluate=False),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-12)
@@ -82,7 +83,8 @@ def _negentropy_lemma() -> Lemma:
         phi = lambda v: sum(c * sympy.log(c) for c in v)
         D = phi(xs) - phi(ys) - sum((sympy.log(b) + 1) * (a - b) for a, b in zip(xs, ys))
         total = statement.rhs.subs(d, 3).doit().subs(
-            {sympy.Indexed("x", k + 1): a for k, a in enumerate(xs)} | {sympy.Indexed("y", k + 1): b for k, b in enumerate(ys)})
+            {sympy.Indexed("x", k + 1): a for k, a in enumerate(xs)}
+            | {sympy.Indexed("y", k + 1): b for k, b in enumerate(ys)})
         return [sympy.expand_log(D - total, force=True)]
 
     def numeric(rng, statement):
@@ -93,7 +95,8 @@ def _negentropy_lemma() -> Lemma:
         term = sympy.lambdify((xi, yi), statement.rhs.function, "numpy")
         return [*(D - term(a, b).sum(-1)), *(D - scipy.special.kl_div(a, b).sum(-1))]  # and scipy's own KL
 
-    return Lemma("bregman.negentropy", r"The Bregman divergence of the negative entropy is the (generalized) KL divergence",
+    return Lemma("bregman.negentropy",
+                 r"The Bregman divergence of the negative entropy is the (generalized) KL divergence",
                  "Bregman 1967; mirror descent with the entropy (Nemirovski and Yudin 1983)",
                  sympy.Eq(Bregman(sympy.Symbol(r"\mathrm{H}"), x, y), kl, evaluate=False),
                  assumptions=(r"$\mathrm{H}(x) = \sum_i x_i \log x_i$", r"$x, y > 0$"),
@@ -122,7 +125,8 @@ def _derivative_lemma_checks(order: int):
             fd = (hyperbolic_potential(a + h, al) - hyperbolic_potential(a - h, al)) / (2 * h)
             return (fd - f(a, al)) / (1 + np.abs(fd))
         h = 1e-3  # central second difference, error O(h²) in units of the curvature
-        fd = (hyperbolic_potential(a + h, al) - 2 * hyperbolic_potential(a, al) + hyperbolic_potential(a - h, al)) / h**2
+        fd = (hyperbolic_potential(a + h, al) - 2 * hyperbolic_potential(a, al)
+              + hyperbolic_potential(a - h, al)) / h**2
         return (fd - f(a, al)) / f(a, al)
 
     return symbolic, numeric
@@ -151,11 +155,14 @@ def _hyperbolic_lemmas() -> list[Lemma]:
     gradient_symbolic, gradient_numeric = _derivative_lemma_checks(1)
     hessian_symbolic, hessian_numeric = _derivative_lemma_checks(2)
     return [
-        Lemma("potential.hyperbolic.gradient", r"The gradient of the diagonal-network potential $Q_\alpha$ is $\operatorname{arcsinh}(w/2\alpha^2)$",
+        Lemma("potential.hyperbolic.gradient",
+              r"The gradient of the diagonal-network potential $Q_\alpha$ is $\operatorname{arcsinh}(w/2\alpha^2)$",
               WOODWORTH, sympy.Eq(sympy.Derivative(Q_SYMBOL, w), GRAD_Q, evaluate=False),
-              assumptions=(r"$Q_\alpha(w) = \alpha^2 q(w/\alpha^2)$, $q(z) = 2 - \sqrt{4+z^2} + z \operatorname{arcsinh}(z/2)$",),
+              assumptions=(r"$Q_\alpha(w) = \alpha^2 q(w/\alpha^2)$, "
+                           r"$q(z) = 2 - \sqrt{4+z^2} + z \operatorname{arcsinh}(z/2)$",),
               symbolic=gradient_symbolic, numeric=gradient_numeric, tolerance=1e-7),
-        Lemma("potential.hyperbolic.convex", r"$Q_\alpha$ is strictly convex: $Q_\alpha'' = (w^2 + 4\alpha^4)^{-1/2} > 0$",
+        Lemma("potential.hyperbolic.convex",
+              r"$Q_\alpha$ is strictly convex: $Q_\alpha'' = (w^2 + 4\alpha^4)^{-1/2} > 0$",
               WOODWORTH, sympy.Eq(sympy.Derivative(Q_SYMBOL, (w, 2)), HESS_Q, evaluate=False),
               symbolic=hessian_symbolic, numeric=hessian_numeric, tolerance=1e-5),
         Lemma("bregman.hyperbolic.nonneg", r"The Bregman divergence of $Q_\alpha$ is non-negative",
@@ -201,7 +208,8 @@ def _mirror_flow_lemma() -> Lemma:
         return [np.linalg.norm(mirror - Qr @ (Qr.T @ mirror)) / np.linalg.norm(mirror),
                 np.abs(uu * vv - a0**2).max()]
 
-    return Lemma("mirror.diagonal_network", r"Gradient flow on $w = u \odot u - v \odot v$ is mirror flow with potential $Q_\alpha$",
+    return Lemma("mirror.diagonal_network",
+                 r"Gradient flow on $w = u \odot u - v \odot v$ is mirror flow with potential $Q_\alpha$",
                  WOODWORTH + "; HaoChen et al. 2021 (quadratic model)",
                  sympy.Eq(sympy.Derivative(sympy.asinh(wt / (2 * alpha**2)), t), -4 * GRAD_L, evaluate=False),
                  assumptions=(r"$\dot u = -\nabla_u L$, $\dot v = -\nabla_v L$, $u(0) = v(0) = \alpha$",),

@@ -86,7 +86,8 @@ def kkt_residuals(statement, W_symbol, W, values: dict) -> list:
     slackness = [rel for rel in relations(statement) if rel != stationarity]
     out = [evaluate(stationarity.lhs - stationarity.rhs, W_symbol, W, values, k) for k in range(len(W))]
     for rel in slackness:
-        out += [evaluate((rel.lhs - rel.rhs).subs(r_, r), W_symbol, W, values) for r in range(1, len(values["alpha"]) + 1)]
+        out += [evaluate((rel.lhs - rel.rhs).subs(r_, r), W_symbol, W, values)
+                for r in range(1, len(values["alpha"]) + 1)]
     return out
 
 
@@ -191,7 +192,8 @@ def _l2_numeric(rng, statement, multiclass: bool):
     from numerics.margins import max_margin
     from numerics.svm import hard_margin_svm
 
-    X, y, exact = (np.eye(3), np.arange(3), np.full(6, 1 / 3)) if multiclass else (THREE_POINTS_X, THREE_POINTS_Y, np.array([1.0, 1.0, 0.0]))
+    X, y, exact = ((np.eye(3), np.arange(3), np.full(6, 1 / 3)) if multiclass
+                   else (THREE_POINTS_X, THREE_POINTS_Y, np.array([1.0, 1.0, 0.0])))
     ref = max_margin(X, y, "fro" if multiclass else "l2")
     Z, pairs = _rows_by_loops(X, y, 3 if multiclass else None)
     alpha = np.array([ref.duals[i] if j < 0 else ref.duals[i, j] for i, j in pairs]) / ref.margin**2  # α = λ/γ*²
@@ -266,30 +268,48 @@ W_BINARY, W_MATRIX, r_, NO_NAME = sympy.Symbol("w"), sympy.Symbol("W"), sympy.Sy
 G_ = sympy.Sum(sympy.Indexed(r"\mu", r_) * sympy.Indexed("z", r_), (r_, 1, sympy.Symbol("m")))
 
 LEMMAS = [
-    Lemma("kkt.l2.binary", r"KKT of the $\ell_2$ max-margin problem: $w$ is a non-negative combination of the support vectors",
+    Lemma("kkt.l2.binary",
+          r"KKT of the $\ell_2$ max-margin problem: $w$ is a non-negative combination of the support vectors",
           "Vapnik 1998; Soudry et al. 2018, eq. (4)",
-          sympy.And(sympy.Eq(W_BINARY, sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("y", r_) * sympy.Indexed("x", r_), (r_, 1, sympy.Symbol("n"))), evaluate=False),
-                    sympy.Eq(sympy.Indexed("alpha", r_) * (sympy.Indexed("y", r_) * Inner(W_BINARY, sympy.Indexed("x", r_)) - 1), 0, evaluate=False), evaluate=False),
-          assumptions=(r"$\alpha \ge 0$", r"$y_r \langle w, x_r\rangle \ge 1$", r"$\min \frac12\|w\|_2^2$ s.t. the margins are $\ge 1$"),
+          sympy.And(sympy.Eq(W_BINARY,
+                             sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("y", r_) * sympy.Indexed("x", r_),
+                                       (r_, 1, sympy.Symbol("n"))), evaluate=False),
+                    sympy.Eq(sympy.Indexed("alpha", r_)
+                             * (sympy.Indexed("y", r_) * Inner(W_BINARY, sympy.Indexed("x", r_)) - 1),
+                             0, evaluate=False), evaluate=False),
+          assumptions=(r"$\alpha \ge 0$", r"$y_r \langle w, x_r\rangle \ge 1$",
+                       r"$\min \frac12\|w\|_2^2$ s.t. the margins are $\ge 1$"),
           symbolic=_binary_symbolic, numeric=lambda rng, st: _l2_numeric(rng, st, False), tolerance=1.0),
-    Lemma("kkt.fro.multiclass", r"KKT of the multiclass Frobenius max-margin problem on $x_i = e_i$: $W = I - \frac13 \mathbf{1}\mathbf{1}^T$, all multipliers $\frac13$",
+    Lemma("kkt.fro.multiclass",
+          r"KKT of the multiclass Frobenius max-margin problem on $x_i = e_i$: "
+          r"$W = I - \frac13 \mathbf{1}\mathbf{1}^T$, all multipliers $\frac13$",
           "Multiclass max margin (Crammer and Singer 2001); NucGD (Xie et al. 2026) uses its nuclear analogue",
-          sympy.And(sympy.Eq(W_MATRIX, sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("z", r_), (r_, 1, sympy.Symbol("m"))), evaluate=False),
-                    sympy.Eq(sympy.Indexed("alpha", r_) * (Inner(W_MATRIX, sympy.Indexed("z", r_)) - 1), 0, evaluate=False), evaluate=False),
-          assumptions=(r"$z_r = (e_{y_r} - e_{j_r})\,x_r^T$ for the pair $r = (i, j)$, $j \ne y_i$", r"$\alpha \ge 0$",
+          sympy.And(sympy.Eq(W_MATRIX, sympy.Sum(sympy.Indexed("alpha", r_) * sympy.Indexed("z", r_),
+                                                 (r_, 1, sympy.Symbol("m"))), evaluate=False),
+                    sympy.Eq(sympy.Indexed("alpha", r_) * (Inner(W_MATRIX, sympy.Indexed("z", r_)) - 1), 0,
+                             evaluate=False), evaluate=False),
+          assumptions=(r"$z_r = (e_{y_r} - e_{j_r})\,x_r^T$ for the pair $r = (i, j)$, $j \ne y_i$",
+                       r"$\alpha \ge 0$",
                        r"$\langle W, z_r\rangle \ge 1$", r"$\min \frac12\|W\|_F^2$ s.t. the margins are $\ge 1$"),
           symbolic=_multiclass_symbolic, numeric=lambda rng, st: _l2_numeric(rng, st, True), tolerance=1.0),
-    Lemma("kkt.norm.dual_condition", r"At the max margin under any norm, $\sum_r \mu_r z_r$ is a unit dual-norm subgradient of $\|W\|$",
+    Lemma("kkt.norm.dual_condition",
+          r"At the max margin under any norm, $\sum_r \mu_r z_r$ is a unit dual-norm subgradient of $\|W\|$",
           "Gunasekar et al. 2018, Sec. 3 (KKT of the generalized max-margin problem)",
-          sympy.And(sympy.Eq(Norm(G_, STAR), 1, evaluate=False), sympy.Eq(Inner(G_, W_MATRIX), Norm(W_MATRIX, NO_NAME), evaluate=False), evaluate=False),
+          sympy.And(sympy.Eq(Norm(G_, STAR), 1, evaluate=False),
+                    sympy.Eq(Inner(G_, W_MATRIX), Norm(W_MATRIX, NO_NAME), evaluate=False), evaluate=False),
           assumptions=(r"$\mu \ge 0$, $\mu_r(\langle z_r, W\rangle - 1) = 0$", r"$\|\cdot\|_*$ the dual norm"),
-          outside_algebra="the subdifferential of a general norm is not algebraic; checked numerically for l1, l2, l3, linf, "
-                          "fro, spectral, nuclear, entry_linf against the dual solved separately",
+          outside_algebra="the subdifferential of a general norm is not algebraic; checked numerically for l1, l2, l3, "
+                          "linf, fro, spectral, nuclear, entry_linf against the dual solved separately",
           numeric=_dual_condition_numeric, tolerance=1.0),
-    Lemma("kkt.epsilon_residual", r"The $(\varepsilon,\delta)$-KKT residual vanishes at the max-margin direction and not elsewhere",
+    Lemma("kkt.epsilon_residual",
+          r"The $(\varepsilon,\delta)$-KKT residual vanishes at the max-margin direction and not elsewhere",
           LYU_LI,
-          sympy.Eq(sympy.Symbol(r"\varepsilon(\theta)"), sympy.Symbol(r"\min_{\lambda \ge 0} \| \tilde\theta - \sum_r \lambda_r \nabla q_r(\tilde\theta)\|_2"), evaluate=False),
-          assumptions=(r"$\tilde\theta = \theta / q_{\min}(\theta)^{1/L}$", r"$q_r$ positively homogeneous of degree $L$"),
+          sympy.Eq(sympy.Symbol(r"\varepsilon(\theta)"),
+                   sympy.Symbol(r"\min_{\lambda \ge 0} \| \tilde\theta - "
+                                r"\sum_r \lambda_r \nabla q_r(\tilde\theta)\|_2"),
+                   evaluate=False),
+          assumptions=(r"$\tilde\theta = \theta / q_{\min}(\theta)^{1/L}$",
+                       r"$q_r$ positively homogeneous of degree $L$"),
           symbolic=_epsilon_symbolic, numeric=_epsilon_numeric, tolerance=1.0),
 ]
 for _lemma in LEMMAS:

@@ -11,7 +11,8 @@ _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", vari
                           trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
 UNICODE_MATH = {
-    "ö": r'\"o', "é": r"\'e", "ü": r'\"u', "–": "--", "—": "---", "…": r"\ldots{}", "‘": "`", "’": "'", "“": "``", "”": "''", "′": "'", "−": "-",
+    "ö": r'\"o', "é": r"\'e", "ü": r'\"u', "–": "--", "—": "---", "…": r"\ldots{}", "‘": "`", "’": "'", "“": "``",
+    "”": "''", "′": "'", "−": "-",
     "ε": r"$\varepsilon$", "δ": r"$\delta$", "γ": r"$\gamma$", "η": r"$\eta$", "θ": r"$\theta$",
     "λ": r"$\lambda$", "μ": r"$\mu$", "β": r"$\beta$", "σ": r"$\sigma$", "ρ": r"$\rho$", "α": r"$\alpha$",
     "φ": r"$\varphi$", "ψ": r"$\psi$", "τ": r"$\tau$", "Σ": r"$\Sigma$", "Δ": r"$\Delta$", "∇": r"$\nabla$",
@@ -28,7 +29,8 @@ know, as LaTeX; any other non-ASCII character becomes ? so that the document alw
 def escape_text(text: str) -> str:
     """Escape LaTeX's special characters in plain text."""
     for char, repl in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"),
-                       ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}"), ("<", "$<$"), (">", "$>$"), ("|", "$|$")):
+                       ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\^{}"),
+                       ("<", "$<$"), (">", "$>$"), ("|", "$|$")):
         text = text.replace(char, repl)
     return "".join(UNICODE_MATH.get(c, c if ord(c) < 128 else "?") for c in text)
 

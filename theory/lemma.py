@@ -131,7 +131,8 @@ def _settle(item) -> tuple[Status, str]:
     expr = item.lhs - item.rhs if isinstance(item, sympy.Eq) else item
     residual = sympy.simplify(expr)
     if residual != 0:  # factor inside powers: √(u⁴ + 2u²v² + v⁴) = u² + v² needs the radicand factored
-        residual = sympy.simplify(residual.replace(lambda e: e.is_Pow, lambda e: sympy.Pow(sympy.factor(e.base), e.exp)))
+        residual = sympy.simplify(residual.replace(lambda e: e.is_Pow,
+                                                   lambda e: sympy.Pow(sympy.factor(e.base), e.exp)))
     if residual == 0:
         return "passed", "0"
     zero = residual.equals(0)

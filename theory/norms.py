@@ -59,7 +59,8 @@ def _lp_parts(statement):
 def _concrete(expr, entries):
     """`expr` with every ‖g‖_k replaced by the ℓk norm of the concrete entries."""
     def value(k):
-        return sympy.Max(*(sympy.Abs(e) for e in entries)) if k == sympy.oo else sum(sympy.Abs(e) ** k for e in entries) ** (1 / k)
+        return (sympy.Max(*(sympy.Abs(e) for e in entries)) if k == sympy.oo
+                else sum(sympy.Abs(e) ** k for e in entries) ** (1 / k))
     return expr.replace(lambda e: isinstance(e, Norm), lambda e: value(e.args[1]))
 
 
@@ -71,7 +72,8 @@ def _lp_symbolic(statement):
         entries = (m, m / (1 + a), m / (1 + b))
         d = [direction.subs({G_STAR: m, E_STAR: 1}), 0, 0]
     else:
-        entries = sympy.symbols("g1:4", real=True, nonzero=True) if p == sympy.oo else sympy.symbols("g1:4", positive=True)
+        entries = (sympy.symbols("g1:4", real=True, nonzero=True) if p == sympy.oo
+                   else sympy.symbols("g1:4", positive=True))
         d = [_concrete(direction, entries).subs(g, e) for e in entries]
     norm_d = sympy.Max(*(sympy.Abs(c) for c in d)) if p == sympy.oo else sum(sympy.Abs(c) ** p for c in d)
     return [sum(e * c for e, c in zip(entries, d)) - _concrete(Norm(g, q), entries), norm_d - 1]
@@ -180,12 +182,15 @@ LEMMAS = [
           statement=sympy.And(sympy.Eq(Lmo(G, F), G / Norm(G, F), evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, F)), Norm(G, F), evaluate=False), evaluate=False),
           symbolic=_matrix_symbolic, numeric=_matrix_numeric, tolerance=1e-6),
-    Lemma(id="lmo.spectral", title=r"Spectral steepest descent steps along the polar factor $UV^T$; the dual is the nuclear norm",
+    Lemma(id="lmo.spectral",
+          title=r"Spectral steepest descent steps along the polar factor $UV^T$; the dual is the nuclear norm",
           source="von Neumann's trace inequality; orthogonalized steps (spectral descent)", assumptions=(SVD,),
           statement=sympy.And(sympy.Eq(Lmo(G, OP), U_ * V_.T, evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, OP)), Norm(G, STAR), evaluate=False), evaluate=False),
           symbolic=_matrix_symbolic, numeric=_matrix_numeric, tolerance=1e-6),
-    Lemma(id="lmo.nuclear", title=r"Nuclear-norm steepest descent steps along the top singular pair $u_1v_1^T$; the dual is the spectral norm",
+    Lemma(id="lmo.nuclear",
+          title=r"Nuclear-norm steepest descent steps along the top singular pair $u_1v_1^T$; "
+                r"the dual is the spectral norm",
           source="von Neumann's trace inequality; NucGD (Xie et al. 2026)", assumptions=(SVD, r"$\sigma_1 > \sigma_2$"),
           statement=sympy.And(sympy.Eq(Lmo(G, STAR), u1 * v1.T, evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, STAR)), Norm(G, OP), evaluate=False), evaluate=False),

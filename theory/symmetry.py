@@ -54,7 +54,8 @@ def conserved_scalar_lemma(quantity=None) -> Lemma:
         change = (C_f(*sol.y[:, -1]) - C_f(*z0)) / 3.0  # the mean rate over [0, 3] against the statement's
         return [abs(change - float(statement.rhs)) / (1 + abs(C_f(*z0))), max(0.0, 1e-3 - moved)]
 
-    return Lemma("noether.flow.scalar", r"Gradient flow conserves $u^2 - w^2$ under the rescaling symmetry of $f = u\,w\,x$",
+    return Lemma("noether.flow.scalar",
+                 r"Gradient flow conserves $u^2 - w^2$ under the rescaling symmetry of $f = u\,w\,x$",
                  ZIYIN + "; Du, Hu, Lee 2018 (balancedness)",
                  sympy.Eq(sympy.Derivative(C.subs({u: ut, w: wt}), t), 0, evaluate=False),
                  assumptions=(r"$\dot u = -\partial_u L$, $\dot w = -\partial_w L$", r"$L(u, w) = \ell(u w x)$"),
@@ -90,9 +91,11 @@ def _matrix_flow_lemma() -> Lemma:
         rate = (C(sol.y[:, -1]) - C(z0)) / 2.0  # the mean rate over [0, 2]; the statement's is 0 (its 2×2 rhs)
         return np.abs(rate - float(sympy.Matrix(statement.rhs).norm())).ravel() / (1 + np.abs(C(z0)).max())
 
-    return Lemma("noether.flow.matrix", r"Gradient flow conserves $U^TU - WW^T$ in the two-layer linear network $f = UWx$",
+    return Lemma("noether.flow.matrix",
+                 r"Gradient flow conserves $U^TU - WW^T$ in the two-layer linear network $f = UWx$",
                  ZIYIN + "; Arora et al. 2018; Du, Hu, Lee 2018",
-                 sympy.Eq(sympy.Derivative(sympy.Symbol(r"\left(U^{T}U - WW^{T}\right)"), t), sympy.ZeroMatrix(2, 2), evaluate=False),
+                 sympy.Eq(sympy.Derivative(sympy.Symbol(r"\left(U^{T}U - WW^{T}\right)"), t), sympy.ZeroMatrix(2, 2),
+                          evaluate=False),
                  assumptions=(r"$\dot U = -\nabla_U L$, $\dot W = -\nabla_W L$", r"$L = \ell(UWx)$"),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-8)
 
@@ -123,10 +126,12 @@ def _discrete_lemma() -> Lemma:
             out.append(abs((uu**2 - ww**2) - predicted(C0, step, g)) / (1 + abs(C0)))
         return np.array(out)
 
-    return Lemma("noether.gd.discrete", r"One gradient step multiplies $C = u^2 - w^2$ by exactly $1 - \eta^2 \hat g^2$",
+    return Lemma("noether.gd.discrete",
+                 r"One gradient step multiplies $C = u^2 - w^2$ by exactly $1 - \eta^2 \hat g^2$",
                  ZIYIN + " (discrete-time Noether flow)",
                  sympy.Eq(C_NEXT, C_NOW * (1 - eta**2 * g_hat**2), evaluate=False),
-                 assumptions=(r"$\hat g = \partial L_B / \partial(uw)$ on the batch $B$ ($= \ell'(uwx)\,x$ for one sample)",),
+                 assumptions=(r"$\hat g = \partial L_B / \partial(uw)$ on the batch $B$ "
+                              r"($= \ell'(uwx)\,x$ for one sample)",),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-13)
 
 
@@ -154,10 +159,13 @@ def _drift_lemma() -> Lemma:
         return [abs(mean_next - predicted(C0, step, np.mean(gs**2))) / (1 + abs(C0)),
                 max(0.0, np.mean(gs) ** 2 - np.mean(gs**2))]
 
-    return Lemma("noether.sgd.drift", r"SGD's expected step shrinks $C$ by $1 - \eta^2\,\mathbb{E}[\hat g_B^2]$: the noise equilibrium is $C^* = 0$",
+    return Lemma("noether.sgd.drift",
+                 r"SGD's expected step shrinks $C$ by $1 - \eta^2\,\mathbb{E}[\hat g_B^2]$: "
+                 r"the noise equilibrium is $C^* = 0$",
                  ZIYIN + ", the rescaling symmetry",
                  sympy.Eq(C_EXPECTED, C_NOW * (1 - eta**2 * G_SQUARED), evaluate=False),
-                 assumptions=(r"$B$ drawn independently of $\theta_t$", r"$\mathbb{E}[\hat g_B^2] \ge (\mathbb{E}\hat g_B)^2$"),
+                 assumptions=(r"$B$ drawn independently of $\theta_t$",
+                              r"$\mathbb{E}[\hat g_B^2] \ge (\mathbb{E}\hat g_B)^2$"),
                  symbolic=symbolic, numeric=numeric, tolerance=1e-12)
 
 

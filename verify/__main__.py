@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     tex = args.out / "checklist.tex"
     here = Path(__file__).parent
     code = pytest.main([str(here), "--scale", args.scale, "--evidence", str(args.out / "evidence.json"),
-                        "--report", str(tex), "-p", "no:cacheprovider", *(["-n", args.workers] if args.workers != "0" else []),
+                        "--report", str(tex), "-p", "no:cacheprovider",
+                        *(["-n", args.workers] if args.workers != "0" else []),
                         *args.pytest_args])
     code = int(code)
     evidence = args.out / "evidence.json"

@@ -36,7 +36,8 @@ def best_step(evidence: Evidence, make_optimizer, ds: Dataset, norm: str, steps:
     runs = converge_each(make_optimizer, ds, steps=steps, etas=etas, **options)
     gaps = {f"{eta:g}": float(run.gap(norm)[-1]) for eta, run in zip(etas, runs)}
     best = min(range(len(runs)), key=lambda i: gaps[f"{etas[i]:g}"])
-    evidence.record(**{f"{label or norm}: {norm} gap at T per η (sweep)": gaps, f"{label or norm}: η chosen": etas[best]})
+    evidence.record(**{f"{label or norm}: {norm} gap at T per η (sweep)": gaps,
+                       f"{label or norm}: η chosen": etas[best]})
     return runs[best]
 
 

@@ -43,7 +43,8 @@ def run_claim(target: str, scale) -> ClaimEvidence:
     test = getattr(importlib.import_module(module), function)
     marker = next(m for m in test.pytestmark if m.name == "claim")
     evidence = ClaimEvidence(marker.kwargs["id"] + (f"[{param}" if param else ""), marker.kwargs["lemmas"])
-    kwargs = {"evidence": evidence, **{k: _value(v) for k, v in (p.split("=") for p in param.rstrip("]").split(",") if p)}}
+    kwargs = {"evidence": evidence,
+              **{k: _value(v) for k, v in (p.split("=") for p in param.rstrip("]").split(",") if p)}}
     if "scale" in inspect.signature(test).parameters:
         kwargs["scale"] = scale
     references_module.forget()
@@ -165,7 +166,8 @@ MUTANTS = [
            "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "lemma lmo.nuclear",
            _nuclear_lmo_is_frobenius),
     Mutant("power iteration without warm start", "each step's power iteration starts from a fresh random vector",
-           "verify.test_nucgd:test_power_iteration_nucgd_tracks_exact_nucgd", "NucGD (power LMO)", _cold_power_iteration),
+           "verify.test_nucgd:test_power_iteration_nucgd_tracks_exact_nucgd", "NucGD (power LMO)",
+           _cold_power_iteration),
     Mutant("coordinate descent posing as GD", "the claim's GD is unnormalized ℓ1 steepest descent",
            "verify.test_classics:test_gd_tends_to_the_l2_max_margin_like_one_over_log_t", "rival l1",
            _coordinate_descent_as_gd),

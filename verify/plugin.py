@@ -173,7 +173,8 @@ class Gatherer:
             killed = sum(m["killed"] for m in self.mutants.values())
             tr.write_line(f"mutants killed: {killed} of {len(self.mutants)}")
             for m in self.mutants.values():
-                tr.write_line(f"  {'killed' if m['killed'] else 'ALIVE ':6s} {m['mutant']:40s} {m['verdict']:12s} {m['claim']}")
+                tr.write_line(f"  {'killed' if m['killed'] else 'ALIVE ':6s} {m['mutant']:40s} "
+                              f"{m['verdict']:12s} {m['claim']}")
 
     def pytest_sessionfinish(self, session):
         if not self.claims and not self.mutants:

@@ -24,7 +24,8 @@ _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", vari
                           trim_blocks=True, lstrip_blocks=True, autoescape=False, undefined=jinja2.StrictUndefined)
 _ENV.filters["e_tex"] = lambda v: escape_text(str(v))
 _ENV.filters["num"] = lambda v: _number(v)
-_ENV.filters["breakable"] = lambda v: escape_text(str(v)).replace(".", r".\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
+_ENV.filters["breakable"] = lambda v: (escape_text(str(v)).replace(".", r".\allowbreak{}")
+                                       .replace(r"\_", r"\_\allowbreak{}"))
 _ENV.filters["op"] = lambda op: {"<=": r"$\le$", ">=": r"$\ge$", "<": "$<$", ">": "$>$", "==": "$=$"}[op]
 
 TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
@@ -92,7 +93,8 @@ Checks: ((* for k in part.checks *))((( k.name | e_tex ))) ((( k.measured | num 
 
 ((* endfor *))
 ((* if c.scalars *))
-\noindent\textbf{Measured.} ((* for key, value in c.scalars *))((( key | e_tex ))) = ((( value | num )))((* if not loop.last *)); ((* endif *))((* endfor *)).
+\noindent\textbf{Measured.} ((* for key, value in c.scalars *))
+((( key | e_tex ))) = ((( value | num )))((* if not loop.last *)); ((* endif *))((* endfor *)).
 ((* endif *))
 ((* if c.figure *))
 
@@ -144,7 +146,8 @@ def figure(claim: dict, path: Path) -> bool:
     for part in (claim.get("evidence") or {}).get("parts", []):
         for name, tr in part.get("trajectories", {}).items():
             trajectories[f"{part['claim']}: {name}"] = tr
-    series = [(name, np.asarray(tr["steps"], float), np.asarray(tr["values"], float)) for name, tr in trajectories.items()]
+    series = [(name, np.asarray(tr["steps"], float), np.asarray(tr["values"], float))
+              for name, tr in trajectories.items()]
     series = [(n, t, v) for n, t, v in series if v.ndim == 1 and np.isfinite(v).sum() > 1]
     if not series:
         return False

@@ -87,7 +87,8 @@ def test_soft_margin_in_the_algorithms_own_norm_never_decreases(scale, evidence)
             continue
         soft = traj["soft margin"][start:, 0]
         evidence.trajectory(f"{name}: {norm} soft margin", traj.steps[start:], soft)
-        evidence.record(**{f"{name}: separated at step": traj.steps[start], f"{name}: soft margin": [soft[0], soft[-1]]})
+        evidence.record(**{f"{name}: separated at step": traj.steps[start],
+                           f"{name}: soft margin": [soft[0], soft[-1]]})
         # The flow's soft margin is non-decreasing; small steps add O(η²) terms that the papers' step-size
         # condition makes non-positive, so only float64 rounding may show as a decrease.
         evidence.check(f"{name}: worst relative change of its {norm} soft margin", worst_relative_step(soft), ">=",

@@ -73,7 +73,8 @@ def test_label_noise_sgd_recovers_the_sparse_truth(signed, scale, evidence):
                lambda ps: NoisySGD(ps, lr, gaussian_noise=torch.tensor([sigma_g, 0.0], dtype=torch.float64),
                                    batch_dims=1, seed=SEED), steps=steps, batch=2, record_every=steps // 20, seed=SEED,
                metrics=metrics)
-    runs = {"label-noise SGD": (sgd, 0), "SGD, no label noise": (sgd, 1), "Gaussian-noise GD": (full, 0), "GD": (full, 1)}
+    runs = {"label-noise SGD": (sgd, 0), "SGD, no label noise": (sgd, 1), "Gaussian-noise GD": (full, 0),
+            "GD": (full, 1)}
     final = {}
     for name, (traj, b) in runs.items():
         w = model.weights([torch.as_tensor(p[b:b + 1]) for p in traj.final])[0].numpy()
@@ -88,7 +89,8 @@ def test_label_noise_sgd_recovers_the_sparse_truth(signed, scale, evidence):
     ln = final["label-noise SGD"]
     evidence.check("label-noise SGD: ‖w − w*‖²/‖w*‖²", ln["error"], "<=", RECOVERED, "recovers the truth")
     evidence.check("label-noise SGD: max off-support |w_j| / min on-support |w_j|", ln["support_gap"], "<", 1.0,
-                   "the true support is exactly the top entries (the error bound keeps off-support |w_j| ≤ √(0.1·‖w*‖²))")
+                   "the true support is exactly the top entries "
+                   "(the error bound keeps off-support |w_j| ≤ √(0.1·‖w*‖²))")
     for name in ("GD", "Gaussian-noise GD", "SGD, no label noise"):
         evidence.control(f"{name}: ‖w − w*‖²/‖w*‖² ≤ {RECOVERED}", final[name]["error"], "<=", RECOVERED,
                          "without label noise the implicit bias is the dense α = 1 (kernel-like) one")
@@ -150,6 +152,7 @@ def test_initialization_scale_selects_the_interpolant(scale, evidence):
                    "(max|w|/2α²)²: Q_α = ‖w‖²/4α² up to that relative order")
     evidence.control(f"α = {big['alpha']:g} reaches the min-ℓ1 interpolant (≤ 1/log(1/α²) of α = 1e-3)", big["to_l1"],
                      "<=", 1 / np.log(1 / alphas[0] ** 2), "the kernel regime does not")
-    evidence.control(f"α = {alphas[0]:g} reaches the min-ℓ2 interpolant (within the α = 10 bound ×100)", out[0]["to_l2"],
+    evidence.control(f"α = {alphas[0]:g} reaches the min-ℓ2 interpolant (within the α = 10 bound ×100)",
+                     out[0]["to_l2"],
                      "<=", 100 * bound, "the rich regime does not")
     evidence.conclude()

@@ -73,7 +73,8 @@ def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence):
     drift = float(np.max(np.abs(C[1:] - C[:-1])) / scale)
     evidence.trajectory("C(θ_t), configuration 0", traj.steps, C[:, 0])
     evidence.record(eta=eta, steps=steps, C0=C[0], CT=C[-1])
-    evidence.check("max |C_{t+1} − C_t(1 − η²a_t²)| / max|C|", error, "<=", ROUNDING, "exact identity up to float64 rounding")
+    evidence.check("max |C_{t+1} − C_t(1 − η²a_t²)| / max|C|", error, "<=", ROUNDING,
+                   "exact identity up to float64 rounding")
     evidence.control("GD conserves C exactly: max |C_{t+1} − C_t| / max|C|", drift, "<=", ROUNDING,
                      "only the flow conserves C; a step of size η changes it at second order")
 
@@ -184,7 +185,8 @@ def test_sgd_balances_the_two_layer_linear_net(scale, evidence):
     d, h, steps = 4, 3, scale.pick(30_000, 300_000)
     X, y = isotropic_regression(d)
     g = torch.Generator().manual_seed(SEED)
-    U0, W0 = 1.2 * torch.randn(1, 1, h, generator=g, dtype=torch.float64), 0.3 * torch.randn(1, h, d, generator=g, dtype=torch.float64)
+    U0, W0 = (1.2 * torch.randn(1, 1, h, generator=g, dtype=torch.float64),
+              0.3 * torch.randn(1, h, d, generator=g, dtype=torch.float64))
     traj = run(TwoLayerLinear(d, h), X, y, "squared", sgd(0.02), steps=steps, batch=1, batch_size=1, init=[U0, W0],
                record_every=steps // 100, seed=SEED,
                metrics={"‖C‖": imbalance_norm})

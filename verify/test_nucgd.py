@@ -166,7 +166,8 @@ def test_nucgd_with_minibatches_and_momentum(scale, evidence):
                              seed=SEED)
         gaps[share, beta] = [float(run.gap("nuclear")[-1]) for run in runs]
         if share is None and beta > 0:
-            evidence.include(judge(runs[0], "nuclear", tol=tol, name=f"NucGD with momentum {beta} → nuclear max margin"))
+            evidence.include(judge(runs[0], "nuclear", tol=tol,
+                                   name=f"NucGD with momentum {beta} → nuclear max margin"))
     evidence.record(gap_at_budget={f"batch {s or 'full'}·n, momentum {b}": g for (s, b), g in gaps.items()})
 
     def more_than_noise(name, larger, smaller, why):
@@ -179,7 +180,8 @@ def test_nucgd_with_minibatches_and_momentum(scale, evidence):
     more_than_noise("gap(batch n/10) − gap(batch n/10, β = 0.9)", (0.1, 0.0), (0.1, 0.9),
                     "momentum averages the noise before the LMO")
     control = converge(steepest("entry_linf", 0.5, momentum=0.9), ds, steps=steps, batch_size=ds.n // 10, seed=SEED)
-    evidence.include(judge(control, "nuclear", tol=tol, name="sign descent (batch n/10, momentum) → nuclear max margin"),
+    evidence.include(judge(control, "nuclear", tol=tol,
+                           name="sign descent (batch n/10, momentum) → nuclear max margin"),
                      expect="FAIL")
     evidence.conclude()
 
