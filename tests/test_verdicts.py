@@ -131,3 +131,15 @@ def test_on_fresh_data_no_true_claim_fails_and_no_false_claim_passes(kind):
                 else:
                     assert ev.reasons, ev.summary()
     assert math.isfinite(run.seconds)
+
+
+def test_a_sweep_is_the_runs_it_batches(sparse):
+    """converge_each trains one configuration per η as one program: each is the run converge makes alone."""
+    from verify.convergence import converge_each
+
+    make = lambda ps: SteepestDescent(ps, 1.0, "l1", batch_dims=1)  # noqa: E731
+    runs = converge_each(make, sparse, steps=1_000, etas=[0.5, 2.0])
+    for eta, run in zip([0.5, 2.0], runs):
+        alone = converge(make, sparse, steps=1_000, schedule=inverse_sqrt(eta))
+        np.testing.assert_allclose(run.weights, alone.weights, rtol=1e-12, atol=1e-12)
+        assert run.config["eta"] == eta

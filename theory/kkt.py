@@ -167,7 +167,7 @@ def _duality_residuals(X, y, k, norm_name, statement=None):
     mapped = float(norm.dual_norm((Z.T @ lam).reshape(shape)))
     out = [max(0.0, ref.margin - value) / ref.margin / 1e-9, (value - ref.margin) / ref.margin / 1e-5,
            abs(mapped - ref.margin) / ref.margin / (10 * gap)]
-    if norm_name in ("l2", "lp:3", "fro"):
+    if norm.unique_lmo:
         W_from_dual = norm.lmo(torch.as_tensor(G)).numpy()
         out.append(np.linalg.norm(W_from_dual - ref.W) / np.linalg.norm(ref.W) / (10 * np.sqrt(2 * gap)))
     if statement is not None:

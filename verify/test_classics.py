@@ -28,7 +28,7 @@ would need a tolerance GD's 1/log t rate cannot reach in any budget: their ℓ2 
 
 
 def sparse_binary(scale):
-    n, d, sparsity = scale.pick((20, 50, 2), (50, 125, 5))
+    n, d, sparsity = scale.pick((20, 50, 2), (50, 125, 2))
     return data.gaussian_binary(n, d, margin=0.1, sparsity=sparsity, seed=SEED)
 
 
