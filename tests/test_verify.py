@@ -202,3 +202,11 @@ def test_report_renders_and_compiles(tmp_path):
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_python_m_verify_fails_on_a_skip_at_the_default_scale():
+    from verify.__main__ import exit_status
+
+    doc = {"scale": "default", "claims": [{"id": "a", "outcome": "PASS"}, {"id": "b", "outcome": "SKIP"}]}
+    assert exit_status(0, doc) == 1 and exit_status(0, {**doc, "scale": "paper"}) == 0
+    assert exit_status(0, {**doc, "claims": doc["claims"][:1]}) == 0 and exit_status(1, None) == 1

@@ -18,7 +18,6 @@ import torch
 from numerics import data, metrics, norms
 from numerics.bregman import generalized_bregman
 from numerics.models import TwoLayerReLU
-from numerics.optim import SteepestDescent
 from numerics.references import references
 from numerics.train import run
 from verify.claims import SEED, best_step, known_failure, steepest
@@ -35,8 +34,9 @@ def setup(scale):
     return ds, TwoLayerReLU(d, width), scale.pick(20_000, 200_000)
 
 
-def unnormalized(norm, lr, normalized=False):
-    return lambda ps: SteepestDescent(ps, lr, norm, normalized=normalized, joint=True, batch_dims=1)
+def on_all_parameters(norm, lr, normalized=False):
+    """Steepest descent on all of the network's parameters as one vector (unnormalized by default)."""
+    return steepest(norm, lr, normalized=normalized, joint=True)
 
 
 def train(ds, model, make_optimizer, steps, norm, **kw):
@@ -81,7 +81,7 @@ def relative_kkt(model, ds, params) -> float:
 def test_soft_margin_in_the_algorithms_own_norm_never_decreases(scale, evidence):
     ds, model, steps = setup(scale)
     for name, (norm, lr) in ALGORITHMS.items():
-        traj = train(ds, model, unnormalized(norm, lr), steps, norm)
+        traj = train(ds, model, on_all_parameters(norm, lr), steps, norm)
         start = separated(evidence, name, traj, ds.n)
         if start is None:
             continue
@@ -96,7 +96,7 @@ def test_soft_margin_in_the_algorithms_own_norm_never_decreases(scale, evidence)
         evidence.check(f"{name}: soft margin gained after separation", soft[-1] / soft[0], ">", 1.0, "it grows")
     # negative control: normalized sign descent with a constant step is not a small-step discretisation of the
     # flow (its steps never shrink) and its ℓ∞ soft margin oscillates
-    traj = train(ds, model, unnormalized("linf", 0.01, normalized=True), steps, "linf")
+    traj = train(ds, model, on_all_parameters("linf", 0.01, normalized=True), steps, "linf")
     start = separated(evidence, "constant-step normalized sign descent", traj, ds.n)
     if start is not None:
         evidence.control("constant-step normalized sign descent: worst relative change of its soft margin",
@@ -169,8 +169,8 @@ def test_adam_follows_sign_descent_not_gd(scale, evidence):
     # per step after separation, so with β2 = 0.999 the second moment remembers gradients e^{100} larger and
     # the step stalls (torch's defaults are their own claim, flavors.adam_torch_defaults).
     runs = {"Adam": lambda ps: torch.optim.Adam(ps, lr=lr, betas=(0.9, 0.95), eps=1e-300),
-            "sign descent": unnormalized("linf", lr, normalized=True),
-            "GD": unnormalized("l2", ALGORITHMS["GD"][1]),
+            "sign descent": on_all_parameters("linf", lr, normalized=True),
+            "GD": on_all_parameters("l2", ALGORITHMS["GD"][1]),
             # ε ≫ |∇L|: Adam's step lr·m/(√v + ε) ≈ (lr/ε)·∇L is plain (momentum) GD
             "Adam, ε = 10": lambda ps: torch.optim.Adam(ps, lr=10 * ALGORITHMS["GD"][1], betas=(0.9, 0.95), eps=10.0)}
     margins = _margins(evidence, ds, model, runs, steps)
@@ -192,8 +192,8 @@ def test_adam_follows_sign_descent_not_gd(scale, evidence):
 def test_adam_with_torch_defaults_follows_sign_descent(scale, evidence):
     ds, model, steps = setup(scale)
     runs = {"Adam (torch defaults)": lambda ps: torch.optim.Adam(ps),
-            "sign descent": unnormalized("linf", 1e-3, normalized=True),
-            "GD": unnormalized("l2", ALGORITHMS["GD"][1])}
+            "sign descent": on_all_parameters("linf", 1e-3, normalized=True),
+            "GD": on_all_parameters("l2", ALGORITHMS["GD"][1])}
     margins = _margins(evidence, ds, model, runs, steps)
     for norm in ("linf", "l2"):
         evidence.check(f"Adam's {norm} margin: |− GD's| − |− sign descent's|",
@@ -230,7 +230,7 @@ def test_kkt_residual_of_the_direction_decreases(scale, evidence):
     ds, model, steps = setup(scale)
     checkpoints = {}
     for name, (norm, lr) in (("GD", ALGORITHMS["GD"]), ("sign descent", ALGORITHMS["sign descent"])):
-        traj = train(ds, model, unnormalized(norm, lr), steps, norm)
+        traj = train(ds, model, on_all_parameters(norm, lr), steps, norm)
         start = separated(evidence, name, traj, ds.n)
         if start is None:
             continue

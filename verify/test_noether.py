@@ -178,9 +178,8 @@ def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence)
                    lemmas=["noether.flow.matrix"],
                    statement="For the two-layer linear net on isotropic inputs, SGD's equilibrium is balanced: "
                              "UᵀU − WWᵀ → 0.")
-@known_failure("measured (noether.two_layer_equilibrium, one output, three hidden units, "
-                                       "XᵀX/n = I exactly): ‖C_T‖_F settles near 4 from 10 and 15 at the start, "
-                                       "the same for both initializations, not 0")
+@known_failure("measured (noether.two_layer_equilibrium, one output, three hidden units, XᵀX/n = I exactly): "
+               "‖C_T‖_F settles near 4 from 10 and 15 at the start, the same for both initializations, not 0")
 def test_sgd_balances_the_two_layer_linear_net(scale, evidence):
     d, h, steps = 4, 3, scale.pick(30_000, 300_000)
     X, y = isotropic_regression(d)
