@@ -58,3 +58,10 @@ def test_matrix_separations_and_one_cache_per_data_set():
     assert refs.separation("nuclear", "fro") is s and 0 <= s.value < 1
     with pytest.raises(ValueError, match="different shapes"):
         separation(ds, refs.max_margin("nuclear"), max_margin(data.gaussian_binary(10, 4, seed=0), norm="l2"))
+
+
+def test_without_a_tight_bracket_the_least_upper_bound_still_bounds_the_separation_from_below():
+    ds = data.gaussian_binary(20, 30, margin=0.1, sparsity=2, seed=0)
+    refs = references(ds)
+    loose = separation(ds, refs.max_margin("l2"), refs.max_margin("linf"), rtol=1e-16)  # no solver gets there
+    assert not loose.certificate.ok and loose.value <= refs.separation("l2", "linf").value + SEPARATION_RTOL

@@ -2,7 +2,7 @@
 holds it to a claim with small named checks and returns the `Evidence` with its verdict.
 
     run = converge(lambda ps: SteepestDescent(ps, 1.0, "linf"), ds, steps=20_000)
-    ev = judge(run, "linf")                   # rivals: the other norms of the panel; tol from the separation
+    ev = judge(run, "linf")                   # rivals: the other norms of the panel; tol: TOL
     print(ev.summary())
 
 A claim "the normalized margin in ‖·‖_c tends to the max margin γ*_c" is judged against rival hypotheses
@@ -17,10 +17,11 @@ checklist's claims take s_min/4, the largest tolerance that excludes every rival
                 (its r-gap below half of s(c → r)); or the run is broken (diverged, did not move, did not
                 separate) or its measurements contradict each other (a margin above the certified maximum, a
                 margin metric that disagrees with a direct computation, a face distance outside the bounds the
-                gap implies) or the reference is too coarse for the tolerance;
+                gap implies) or the reference was accepted at a looser certificate than the suite's;
   INCONCLUSIVE  (a) s_min ≤ 2·tol: this data cannot separate the claim from its nearest rival; or (b) g_T > tol
                 while still under the envelope: the budget is too small (the fitted envelope gives the steps
-                needed); or the gap is within tol but stopped shrinking at the rate.
+                needed); or the gap is within tol but stopped shrinking at the rate; or tol is finer than the
+                reference resolves.
 """
 
 from __future__ import annotations
