@@ -43,3 +43,8 @@ class SolverError(RuntimeError):
     def status(self) -> str:
         """Status of the last attempt."""
         return self.attempts[-1].status if self.attempts else "not run"
+
+
+class OptimizerError(ValueError):
+    """The optimizer cannot be built or run as given: a dotted path that does not resolve, an object that is
+    not a `torch.optim.Optimizer` (or a factory of one), options it does not take, or parameters it rejects."""

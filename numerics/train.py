@@ -53,7 +53,8 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
         *, steps: int, batch: int = 1, record_every: int = 100, schedule: Schedule | None = None,
         batch_size: int | None = None, metrics: dict[str, Metric] | None = None, seed: int = 0,
         device: torch.device | str | None = None, dtype: torch.dtype = torch.float64, record_params: bool = False,
-        init: list[torch.Tensor] | None = None, progress: bool | None = None, autograd: bool = False) -> Trajectory:
+        init: list[torch.Tensor] | None = None, progress: bool | None = None, autograd: bool = False,
+        natural: bool = False, scheduler: Callable[[torch.optim.Optimizer], object] | None = None) -> Trajectory:
     """Train `batch` configurations of `model` on (X, y) for `steps` steps and record a trajectory.
 
     `make_optimizer(params)` builds the optimizer on the batched parameters (use `batch_dims=1` for
@@ -62,6 +63,10 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     the model's initialisation (tensors of shape (B, ...)). A schedule without η of its own uses each group's
     lr as the optimizer was built. A run whose parameters (or gradients) turn non-finite stops: the
     trajectory ends at the last record and `diverged_at` holds the step (never an exception from inside).
+    `natural=True` trains one configuration (`batch` 1) whose optimizer is given the parameters in the model's
+    natural shape, without the batch dimension, as its users build it (e.g. `torch.optim.Muon` takes only
+    2-D parameters); the trajectory keeps the batch dimension of 1. `scheduler(optimizer)` attaches a
+    `torch.optim.lr_scheduler` (stepped after every step) in place of a `schedule`.
     Models that know their gradient (`grad`, e.g. `Linear`) train without autograd through
     `Loss.value_and_grad` (about 2× fewer operations per step); `autograd=True` forces autograd. Seeded and
     deterministic on CPU.
@@ -77,7 +82,21 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
         params = model.init(batch, generator, dtype=dtype, device=device)
     else:
         params = [torch.as_tensor(p, dtype=dtype, device=device).detach().clone().requires_grad_() for p in init]
-    optimizer = make_optimizer(params)
+    if natural:
+        if len(params[0]) != 1:
+            raise ValueError(f"natural=True trains one configuration; got batch = {len(params[0])}")
+        if schedule is not None and scheduler is not None:
+            raise ValueError("pass a schedule or a torch lr scheduler, not both")
+        leaves = [p.detach()[0].clone().requires_grad_() for p in params]
+    else:
+        leaves = params
+
+    def batched() -> list[torch.Tensor]:
+        """The parameters as the model takes them, (B, ...): views of the optimizer's natural-shape leaves."""
+        return [q.unsqueeze(0) for q in leaves] if natural else leaves
+
+    optimizer = make_optimizer(leaves)
+    lr_scheduler = scheduler(optimizer) if scheduler is not None else None
     base_lrs = [group["lr"] for group in optimizer.param_groups]  # η of a schedule that has none of its own
     # ∇log L = ∇L/L gives the same steps with full precision where L underflows when the step is scale free
     # (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1).
@@ -93,6 +112,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
 
     def record(step: int):
         with torch.no_grad():
+            params = batched()
             out = model(params, X)
             recorded_steps.append(step)
             values["loss"].append(loss.mean(out, y).cpu().numpy())
@@ -107,7 +127,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     diverged_at = None
     for step in tqdm(range(steps), disable=not show, desc="train", leave=False):
         if step % record_every == 0:
-            if not _finite(params):
+            if not _finite(leaves):
                 diverged_at = step
                 break
             record(step)
@@ -120,12 +140,13 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
             yb = perturb(yb.expand(batch, *yb.shape) if yb.ndim == 1 else yb)
         if analytic:  # the model and the loss know their gradients: no autograd graph
             with torch.no_grad():
+                params = batched()
                 per_config, grad_out = loss.value_and_grad(model(params, Xb), yb, log_domain)
-                for p, g in zip(params, model.grad(params, Xb, grad_out)):
-                    p.grad = g
+                for p, g in zip(leaves, model.grad(params, Xb, grad_out)):
+                    p.grad = g[0] if natural else g
         else:
             optimizer.zero_grad(set_to_none=True)
-            out = model(params, Xb)
+            out = model(batched(), Xb)
             per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
             per_config.sum().backward()
         if schedule is not None:
@@ -135,26 +156,31 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
                     group["lr"] = eta if degree == 1 else eta * torch.exp(-per_config.detach())
                 else:
                     group["lr"] = schedule(step, per_config.detach(), base)
+                if natural and isinstance(group["lr"], torch.Tensor):  # one configuration: a number, as users pass
+                    group["lr"] = float(group["lr"])
         try:
             optimizer.step()
         except RuntimeError:  # e.g. an SVD of a non-finite gradient: divergence, if that is what it met
-            if _finite(params) and _finite([p.grad for p in params if p.grad is not None]):
+            if _finite(leaves) and _finite([p.grad for p in leaves if p.grad is not None]):
                 raise
             diverged_at = step
             break
+        if lr_scheduler is not None:
+            lr_scheduler.step()
     if diverged_at is None:
-        if _finite(params):
+        if _finite(leaves):
             record(steps)
         else:
             diverged_at = steps
 
     config = {"seed": seed, "steps": steps, "batch": batch, "batch_size": batch_size, "loss": loss.kind,
               "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "analytic_gradient": analytic,
-              "schedule": None if schedule is None else schedule.kind,
+              "schedule": None if schedule is None else schedule.kind, "natural_shape": natural,
+              "lr_scheduler": None if lr_scheduler is None else type(lr_scheduler).__name__,
               "model": type(model).__name__,
               "optimizer": type(optimizer).__name__, "versions": versions()}
     return Trajectory(np.array(recorded_steps), {k: np.stack(v) for k, v in values.items()},
-                      [p.detach().cpu().numpy() for p in params], config,
+                      [p.detach().cpu().numpy() for p in batched()], config,
                       [np.stack([s[i] for s in snapshots]) for i in range(len(params))] if record_params else None,
                       time.perf_counter() - start, diverged_at)
 

@@ -27,7 +27,7 @@ checklist's claims take s_min/4, the largest tolerance that excludes every rival
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -100,6 +100,21 @@ class ConvergenceRun:
         return 2 * delta * dual_radius(self.data, norm) / (gamma * size) if delta > 0 and size > 0 else 0.0
 
 
+def heading(run: ConvergenceRun) -> ConvergenceRun:
+    """The run's heading: at each record t the last decade's displacement H_t = W_t − W_{t/10} (from the
+    nearest earlier record) in place of W_t, judged like any run.
+
+    By Stolz–Cesàro, if H_t/‖H_t‖ converges then W_t/‖W_t‖ converges to the same limit; and the heading gets
+    there sooner where the iterate carries a bounded offset. For GD, W_t = ŵ·log t + ρ(t) with ρ bounded and
+    convergent (Soudry et al. 2018, Thm. 3), so W_t's direction is off by O(1/log t) while H_t = ŵ·log 10 +
+    ρ(t) − ρ(t/10) is off only by the change of ρ (measured: ℓ2 gap 0.010 against the iterate's 0.046 after
+    10⁵ steps)."""
+    W = run.weights
+    earlier = np.arange(len(W)) // 10
+    H = W - W[earlier]
+    return replace(run, weights=H, final=H[-1], optimizer=f"{run.optimizer} (heading)", tracked={}, _margins={})
+
+
 def dual_radius(ds: Dataset, norm) -> float:
     """B = max_i ‖z_i‖_*: the largest dual norm of a signed point (the margins' Lipschitz constant in `norm`)."""
     Z, _, _ = signed_points(ds)
@@ -119,13 +134,18 @@ def as_dataset(X, y=None) -> Dataset:
 def converge(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer], X, y=None, steps: int = 10_000,
              *, loss: str | None = None, schedule: Schedule | None | str = "auto", rate: str | Rate = "auto",
              seed: int = 0, device=None, batch_size: int | None = None, record_every: int | None = None,
-             track: dict | None = None) -> ConvergenceRun:
+             track: dict | None = None, natural: bool = False, scheduler=None) -> ConvergenceRun:
     """Train the linear model of the data (w ∈ R^d binary, W ∈ R^{k×d} multiclass) from zero with
     `make_optimizer(params)` for `steps` steps, recording the weights every `record_every` (default T/100).
     `schedule` and `rate` default by the optimizer's homogeneity (`verify.rates`); `track` adds metrics
-    (`numerics.metrics` style) recorded alongside."""
+    (`numerics.metrics` style) recorded alongside. `natural=True` gives the optimizer the weights in their own
+    shape, without a configuration dimension, as its users call it (any `torch.optim.Optimizer`);
+    `scheduler(optimizer)` attaches a `torch.optim.lr_scheduler` instead of a `schedule` (then pass `rate`)."""
+    if scheduler is not None and schedule == "auto":
+        schedule = None
     return _converge(make_optimizer, as_dataset(X, y), steps, None, loss=loss, schedule=schedule, rate=rate, seed=seed,
-                     device=device, batch_size=batch_size, record_every=record_every, track=track)[0]
+                     device=device, batch_size=batch_size, record_every=record_every, track=track, natural=natural,
+                     scheduler=scheduler)[0]
 
 
 def converge_each(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer], X, y=None,
@@ -138,7 +158,8 @@ def converge_each(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Opt
 
 
 def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None, *, loss=None, schedule="auto",
-              rate="auto", seed=0, device=None, batch_size=None, record_every=None, track=None) -> list[ConvergenceRun]:
+              rate="auto", seed=0, device=None, batch_size=None, record_every=None, track=None, natural=False,
+              scheduler=None) -> list[ConvergenceRun]:
     if steps < 100:
         raise ValueError(f"a trajectory needs at least 100 steps to judge the last decade; got {steps}")
     record_every = record_every or steps // 100
@@ -146,7 +167,8 @@ def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None
         raise ValueError(f"record_every = {record_every} leaves the decade [T/100, T/10] unrecorded; "
                          f"use ≤ {steps // 100}")
     batch = 1 if etas is None else len(etas)
-    probe = make_optimizer([torch.zeros(batch, *ds.weight_shape, dtype=torch.float64, requires_grad=True)])
+    shape = ds.weight_shape if natural else (batch, *ds.weight_shape)
+    probe = make_optimizer([torch.zeros(shape, dtype=torch.float64, requires_grad=True)])
     schedule, rate = defaults(probe, schedule, as_rate(rate) if rate != "auto" else rate)
     if etas is not None:
         schedule = Schedule(schedule.kind if schedule is not None else "constant", etas)
@@ -155,7 +177,7 @@ def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None
     loss = loss or ("cross_entropy" if ds.task == "multiclass" else "logistic")
     traj = train_run(model, ds.X, targets, loss, make_optimizer, steps=steps, batch=batch, schedule=schedule,
                      seed=seed, device=device, batch_size=batch_size, record_every=record_every, record_params=True,
-                     metrics=track)
+                     metrics=track, natural=natural, scheduler=scheduler)
     config = {**traj.config, "rate": rate.name, "optimizer": type(probe).__name__, "optimizer_options": _options(probe)}
     return [ConvergenceRun(ds, references(ds), type(probe).__name__, traj.steps, traj.params[0][:, b],
                            traj.final[0][b], steps, rate, record_every,
@@ -333,4 +355,4 @@ def _steps(n: float) -> str:
 
 
 __all__ = ["TOL", "ConvergenceRun", "converge", "converge_each", "decisive_tolerance", "judge", "dual_radius",
-           "as_dataset"]
+           "as_dataset", "heading"]

@@ -32,3 +32,22 @@ def homogeneity(optimizer: torch.optim.Optimizer) -> int | None:
     if isinstance(optimizer, SCALE_FREE):
         return 0
     return None
+
+
+def measured_homogeneity(make_optimizer, shape: tuple[int, ...], scale: float = 1 / 16, seed: int = 0) -> int | None:
+    """d measured on one first step: two fresh optimizers from the same point, fed a random gradient g and
+    scale·g; step sizes in the ratio 1 (to 1 %) give 0, in the ratio `scale` give 1, anything else None.
+    For optimizers `homogeneity` does not know (third-party code); a first step is what every optimizer
+    agrees on (Adam's is η·g/(|g| + ε), scale-free while |g| ≫ ε)."""
+    g = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    sizes = []
+    for c in (1.0, scale):
+        p = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
+        optimizer = make_optimizer([p])
+        p.grad = c * g
+        optimizer.step()
+        sizes.append(float(p.detach().norm()))
+    if sizes[0] == 0:
+        return None
+    ratio = sizes[1] / sizes[0]
+    return 0 if abs(ratio - 1) < 0.01 else 1 if abs(ratio / scale - 1) < 0.01 else None

@@ -1,0 +1,183 @@
+"""Optimizers as their users call them: the engine's natural-shape mode, torch lr schedulers, resolving an
+optimizer by name with one clear error per bad input, measured homogeneity, the gradient a third-party optimizer
+sees at large margins, and the fingerprint naming the geometry of known optimizers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from numerics import data
+from numerics.errors import OptimizerError
+from numerics.losses import Loss
+from numerics.models import Linear
+from numerics.optim import SteepestDescent, inverse_sqrt, measured_homogeneity
+from numerics.optim.resolve import optimizer_factory
+from numerics.train import run
+from verify.__main__ import main
+from verify.claims import gd
+from verify.fingerprint import fingerprint, panel_data
+
+
+@pytest.fixture(scope="module")
+def binary():
+    return data.gaussian_binary(20, 8, margin=0.1, seed=0)
+
+
+def test_natural_shape_sgd_takes_the_same_steps_as_batched_gd(binary):
+    model = Linear(binary.d)
+    natural = run(model, binary.X, binary.y, "logistic", lambda ps: torch.optim.SGD(ps, lr=0.5), steps=300,
+                  natural=True)
+    batched = run(model, binary.X, binary.y, "logistic", gd(0.5), steps=300)
+    assert natural.config["natural_shape"]
+    np.testing.assert_allclose(natural.final[0], batched.final[0], rtol=1e-12, atol=1e-14)
+
+
+def test_muon_trains_its_matrix_in_natural_shape():
+    ds = panel_data("multiclass")
+    traj = run(Linear(ds.d, ds.num_classes), ds.X, ds.y, "cross_entropy",
+               lambda ps: torch.optim.Muon(ps, lr=0.02, weight_decay=0), steps=200, natural=True)
+    assert traj.diverged_at is None and traj.final[0].shape == (1, 10, 10) and np.abs(traj.final[0]).max() > 0
+
+
+def test_a_torch_lr_scheduler_equals_the_same_schedule_of_ours(binary):
+    model, steps = Linear(binary.d), 300
+    sgd = lambda ps: torch.optim.SGD(ps, lr=0.5)  # noqa: E731
+    ours = run(model, binary.X, binary.y, "logistic", sgd, steps=steps, natural=True, schedule=inverse_sqrt())
+    torchs = run(model, binary.X, binary.y, "logistic", sgd, steps=steps, natural=True,
+                 scheduler=lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: 1 / math.sqrt(t + 1)))
+    assert torchs.config["lr_scheduler"] == "LambdaLR"
+    np.testing.assert_allclose(torchs.final[0], ours.final[0], rtol=1e-12)
+
+
+def test_natural_shape_refuses_what_it_cannot_do(binary):
+    sgd = lambda ps: torch.optim.SGD(ps, lr=0.5)  # noqa: E731
+    with pytest.raises(ValueError, match="one configuration"):
+        run(Linear(binary.d), binary.X, binary.y, "logistic", sgd, steps=10, batch=2, natural=True)
+    with pytest.raises(ValueError, match="not both"):
+        run(Linear(binary.d), binary.X, binary.y, "logistic", sgd, steps=10, natural=True, schedule=inverse_sqrt(),
+            scheduler=lambda o: torch.optim.lr_scheduler.StepLR(o, 10))
+
+
+@pytest.mark.parametrize("spec, options, cause", [
+    ("torch.optim.Nope", {}, "has no 'Nope'"),
+    ("nopackage.Optimizer", {}, "no importable module"),
+    ("numpy.ndarray", {}, "is not a torch.optim.Optimizer"),
+    ("torch.optim.SGD", {"foo": 1}, "takes no option foo"),
+    (lambda ps: torch.optim.SGD(ps, lr=1), {"lr": 0.1}, "sets its own lr"),
+    (3, {}, "neither an optimizer class"),
+])
+def test_an_optimizer_that_cannot_be_built_is_one_clear_error(spec, options, cause):
+    with pytest.raises(OptimizerError, match=cause):
+        optimizer_factory(spec, **options)
+
+
+def test_an_optimizer_that_rejects_the_parameters_or_is_none_is_one_clear_error():
+    with pytest.raises(OptimizerError, match=r"rejects a vector w .*Muon only supports 2D"):
+        fingerprint("torch.optim.Muon", "binary", lr=0.02)
+    with pytest.raises(OptimizerError, match="returned a int, not a torch.optim.Optimizer"):
+        fingerprint(lambda ps: 0)
+
+
+def test_the_command_line_reports_bad_input_in_one_line(capsys):
+    assert main(["fingerprint", "torch.optim.Nope"]) == 2
+    assert main(["fingerprint", "torch.optim.SGD", "--momentum"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: 'torch.optim.Nope' does not resolve: module 'torch.optim' has no 'Nope'",
+                   "error: optimizer options must come as --name value pairs; got --momentum"]
+
+
+class _Squared(torch.optim.Optimizer):
+    """θ ← θ − η·g|g|: homogeneous of degree 2, neither of the suite's regimes."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, {"lr": lr})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.add_(p.grad * p.grad.abs(), alpha=-group["lr"])
+
+
+@pytest.mark.parametrize("cls, degree", [(torch.optim.SGD, 1), (torch.optim.Adam, 0), (torch.optim.Rprop, 0),
+                                         (torch.optim.Muon, 0), (_Squared, None)])
+def test_homogeneity_measured_on_a_first_step(cls, degree):
+    assert measured_homogeneity(lambda ps: cls(ps, lr=0.1), (4, 5)) == degree
+
+
+@pytest.mark.parametrize("multiclass", [False, True])
+def test_the_gradient_an_optimizer_sees_stays_relatively_exact_at_large_margins(multiclass):
+    """At margins 40 … 600 the loss is 1e-18 … 1e-261: the suite's gradient agrees with a 60-digit computation to
+    1e-13 relative, while torch's cross_entropy loses the true class's component (p_y rounds to 1)."""
+    ds = panel_data("multiclass" if multiclass else "binary")
+    from numerics.references import references
+    W0 = references(ds).max_margin("fro" if multiclass else "l2").W
+    X = torch.as_tensor(ds.X)
+    model = Linear(ds.d, ds.num_classes if multiclass else None)
+    y = torch.as_tensor(ds.y) if multiclass else torch.as_tensor(ds.y, dtype=torch.float64)
+    for scale in (40, 200, 600):
+        W = torch.as_tensor(W0 * scale / np.min(_margins(ds, W0)))  # least margin = scale
+        out = model([W[None]], X)
+        _, grad_out = Loss("cross_entropy" if multiclass else "logistic").value_and_grad(out, y)
+        (G,) = model.grad([W[None]], X, grad_out)
+        exact = _exact_gradient(ds, W.numpy(), multiclass)
+        assert np.linalg.norm(G[0].numpy() - exact) <= 1e-13 * np.linalg.norm(exact)
+        if multiclass and scale == 40:
+            Wt = W.clone().requires_grad_()
+            F.cross_entropy(X @ Wt.T, y).backward()
+            assert np.linalg.norm(Wt.grad.numpy() - exact) > 0.5 * np.linalg.norm(exact)
+
+
+def _margins(ds, W):
+    if ds.task == "multiclass":
+        S = ds.X @ W.T
+        own = S[np.arange(ds.n), ds.y]
+        return (own[:, None] - np.where(np.eye(W.shape[0], dtype=bool)[ds.y], -np.inf, S)).min(axis=1)
+    return ds.y * (ds.X @ W)
+
+
+def _exact_gradient(ds, W, multiclass) -> np.ndarray:
+    """∇L in 60-digit arithmetic, rounded to float64."""
+    with mpmath.workdps(60):
+        G = mpmath.zeros(*W.shape) if multiclass else mpmath.zeros(1, W.shape[0])
+        for x, label in zip(ds.X, ds.y):
+            x = [mpmath.mpf(float(v)) for v in x]
+            if multiclass:
+                s = [mpmath.fsum(mpmath.mpf(float(w)) * v for w, v in zip(row, x)) for row in W]
+                p = [mpmath.exp(sj - max(s)) for sj in s]
+                total = mpmath.fsum(p)
+                rest = mpmath.fsum(p[j] for j in range(len(p)) if j != label)  # 1 − p_y, exactly
+                for j in range(len(s)):
+                    coef = (-rest if j == label else p[j]) / total
+                    for i in range(len(x)):
+                        G[j, i] += coef * x[i] / ds.n
+            else:
+                m = label * mpmath.fsum(mpmath.mpf(float(w)) * v for w, v in zip(W, x))
+                coef = -label / (1 + mpmath.exp(m))
+                for i in range(len(x)):
+                    G[0, i] += coef * x[i] / ds.n
+        return np.array(G.tolist(), dtype=np.float64).reshape(W.shape)
+
+
+def test_fingerprint_names_l2_for_sgd_and_writes_its_figure_and_json(tmp_path):
+    fp = fingerprint("torch.optim.SGD", lr=0.1)
+    assert (fp.verdict, fp.geometry) == ("PASS", "l2"), fp.table()
+    assert {c: ev.verdict for c, ev in fp.judged.items() if c != "l2"} == dict.fromkeys(
+        ("l1", "lp:1.5", "lp:3", "linf"), "FAIL")
+    doc = json.loads(fp.save(tmp_path / "fp.json").read_text())
+    assert doc["geometry"] == "l2" and doc["homogeneity"] == 1 and doc["config"]["natural_shape"]
+    assert fp.figure(tmp_path / "fp.png").stat().st_size > 10_000
+    assert "geometry: l2 (PASS)" in fp.table()
+
+
+@pytest.mark.parametrize("norm, geometry", [("linf", "linf"), ("lp:6", None)])
+def test_fingerprint_names_linf_for_sign_descent_and_nothing_for_a_norm_outside_the_panel(norm, geometry):
+    fp = fingerprint(lambda ps: SteepestDescent(ps, 1.0, norm))
+    assert fp.geometry == geometry, fp.table()
