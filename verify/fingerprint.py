@@ -73,6 +73,8 @@ class Fingerprint:
     homogeneity: int | None
     gradient_norms: np.ndarray
     """‖∇L(θ_t)‖_F at every record: what the optimizer saw (an ε in its denominator bites once this is below it)."""
+    heading: ConvergenceRun = field(repr=False)
+    """The run's heading (`verify.convergence.heading`): what is judged."""
     verdict: str = field(init=False)
     geometry: str | None = field(init=False)
     reason: str = field(init=False)
@@ -113,7 +115,7 @@ class Fingerprint:
 
     def gap(self, norm: str) -> float:
         """The heading's relative margin gap in `norm` at T."""
-        return float(heading(self.run).gap(norm)[-1])
+        return float(self.heading.gap(norm)[-1])
 
     def table(self) -> str:
         """The terminal table: one row per panel norm, then the answer."""
@@ -130,7 +132,7 @@ class Fingerprint:
                           *(f"note: {n}" for n in self.notes)])
 
     def as_dict(self) -> dict:
-        h = heading(self.run)
+        h = self.heading
         return plain({
             "optimizer": self.optimizer, "options": {k: repr(v) for k, v in self.options.items()}, "kind": self.kind,
             "verdict": self.verdict, "geometry": self.geometry, "reason": self.reason, "notes": self.notes,
@@ -155,7 +157,7 @@ class Fingerprint:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        h = heading(self.run)
+        h = self.heading
         t = self.run.steps
         keep, whole = t > 0, t >= self.run.budget // 10
         fig, ax = plt.subplots(figsize=(7.5, 4))
@@ -210,7 +212,7 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     separations = {c: {r: refs.separation(c, r).value for r in norms if r != c} for c in norms}
     judged = {c: judge(h, c, tol=tolerances[c], name=f"{name} heading → {c} max margin") for c in norms}
     return Fingerprint(name, {"lr": lr, **options}, kind, run, judged, tolerances, separations, degree,
-                       gradient_norms(run))
+                       gradient_norms(run), h)
 
 
 def gradient_norms(run: ConvergenceRun) -> np.ndarray:
