@@ -90,7 +90,7 @@ class Fingerprint:
             self.reason = (f"{c}: the heading's {c}-gap {gaps[c]:.3g} ≤ tol {self.tolerances[c]:.3g} (< half the least "
                            f"separation {4 * self.tolerances[c]:.3g}); every other panel norm excluded")
         elif not standing:
-            nearest = min(gaps, key=gaps.get)
+            nearest = min(gaps, key=lambda c: np.nan_to_num(gaps[c], nan=np.inf))  # NaN: a heading of 0
             self.verdict, self.geometry = FAIL, None
             self.reason = (f"none of the panel: every norm's claim fails; nearest {nearest} with gap "
                            f"{gaps[nearest]:.3g}"
@@ -102,7 +102,12 @@ class Fingerprint:
         self.notes = self._epsilon_notes()
 
     def _epsilon_notes(self) -> list[str]:
-        """Where the gradient fell below the optimizer's ε: from there its step is no longer scale-free."""
+        """Where the gradient underflowed to 0 (no optimizer moves on from there), or fell below the optimizer's
+        ε (from there its step is no longer scale-free)."""
+        zero = np.flatnonzero(self.gradient_norms == 0)
+        if len(zero):
+            return [f"∇L underflowed to 0 in float64 at step ≈ {int(self.run.steps[zero[0]])}: the steps grew the "
+                    "margins past e^-745, where every optimizer stops"]
         eps = self.run.config.get("optimizer_options", {}).get("eps")
         if not isinstance(eps, float) or eps <= 0:
             return []
@@ -113,13 +118,18 @@ class Fingerprint:
         return [f"‖∇L‖_F fell below the optimizer's eps = {eps:g} at step ≈ {t} (to {self.gradient_norms[-1]:.2g} at "
                 f"T): from there its step shrinks with the gradient instead of being scale-free"]
 
+    @property
+    def call(self) -> str:
+        """The optimizer as it was called, e.g. "torch.optim.SGD(lr=0.1, momentum=0.9)"."""
+        return self.optimizer + "(" + ", ".join(f"{k}={v}" for k, v in self.options.items() if v is not None) + ")"
+
     def gap(self, norm: str) -> float:
         """The heading's relative margin gap in `norm` at T."""
         return float(self.heading.gap(norm)[-1])
 
     def table(self) -> str:
         """The terminal table: one row per panel norm, then the answer."""
-        head = (f"{self.optimizer} {_options(self.options)} on {self.kind} panel data "
+        head = (f"{self.call} on {self.kind} panel data "
                 f"({self.run.data.n} points, weights {'×'.join(map(str, self.run.data.weight_shape))}), "
                 f"{self.run.budget} steps, rate {self.run.rate.name}, {self.run.seconds:.0f} s")
         norms = list(self.judged)
@@ -226,10 +236,6 @@ def gradient_norms(run: ConvergenceRun) -> np.ndarray:
     _, grad_out = Loss(run.config["loss"]).value_and_grad(model([W], X), y)
     (G,) = model.grad([W], X, grad_out)
     return G.reshape(len(W), -1).norm(dim=1).numpy()
-
-
-def _options(options: dict) -> str:
-    return "(" + ", ".join(f"{k}={v}" for k, v in options.items() if v is not None) + ")"
 
 
 __all__ = ["Fingerprint", "KINDS", "STEPS", "fingerprint", "panel_data"]

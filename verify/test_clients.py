@@ -17,15 +17,11 @@ from verify.fingerprint import fingerprint
 
 def include_fingerprint(evidence, fp, claimed: str) -> None:
     """The fingerprint's verdict per panel norm as parts: `claimed` must PASS, every other norm FAIL."""
-    evidence.record(**{f"{fp.optimizer} {_options(fp.options)}": {
+    evidence.record(**{fp.call: {
         "geometry": fp.geometry, "heading gaps": {c: fp.gap(c) for c in fp.judged}, "tolerances": fp.tolerances,
         "steps": fp.run.budget, "seconds": fp.run.seconds}})
     for c, ev in fp.judged.items():
         evidence.include(ev, expect="PASS" if c == claimed else "FAIL")
-
-
-def _options(options: dict) -> str:
-    return "(" + ", ".join(f"{k}={v}" for k, v in options.items() if v is not None) + ")"
 
 
 @pytest.mark.claim(id="clients.sgd_l2", paper="Soudry et al. 2018 (JMLR); Nacson et al. 2019 (AISTATS)",
