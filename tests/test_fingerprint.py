@@ -181,3 +181,12 @@ def test_fingerprint_names_l2_for_sgd_and_writes_its_figure_and_json(tmp_path):
 def test_fingerprint_names_linf_for_sign_descent_and_nothing_for_a_norm_outside_the_panel(norm, geometry):
     fp = fingerprint(lambda ps: SteepestDescent(ps, 1.0, norm))
     assert fp.geometry == geometry, fp.table()
+
+
+def test_an_iterate_and_a_heading_that_contradict_each_other_leave_the_norm_undecided():
+    """Lion at lr 0.1: its iterate reaches the ℓ∞ tolerance while its heading does not (measured: 0.018 and 0.46
+    after 5·10⁴ steps) — neither is PASS nor FAIL then."""
+    pytest.importorskip("lion_pytorch", reason="pip install -e '.[clients]'")
+    fp = fingerprint("lion_pytorch.Lion", lr=0.1, steps=50_000)
+    assert fp.disagree("linf") and fp.verdict_of("linf") == "INCONCLUSIVE"
+    assert fp.verdict == "INCONCLUSIVE" and "the iterate's verdict is PASS" in fp.reason

@@ -13,7 +13,10 @@ the checklist, where the panel norms' max-margin solutions are pairwise separate
 R^10, least separation 0.082).
 
 The run's heading (the last decade's displacement, `verify.convergence.heading`) is judged against each panel
-norm c as a claim "→ c's max margin" at c's decisive tolerance s_min(c)/4 (`judge`). The fingerprint names
+norm c as a claim "→ c's max margin" at c's decisive tolerance s_min(c)/4 (`judge`), and so is the iterate. The
+heading decides (its direction has the iterate's limit when it has one, and gets there sooner), unless the two
+contradict each other — one PASS, the other FAIL: that norm is then INCONCLUSIVE (the converse of Stolz–Cesàro
+does not hold, so a heading can wander while the iterate converges). The fingerprint names
 
   c                    (PASS) when c's claim PASSes and every other panel norm's FAILs: the heading reached c's
                        max margin and excludes every other panel norm by its certified separation;
@@ -67,6 +70,8 @@ class Fingerprint:
     run: ConvergenceRun
     judged: dict[str, Evidence]
     """Per panel norm c: the evidence for "the heading tends to c's max margin" at c's tolerance."""
+    iterate: dict[str, Evidence]
+    """The same for the iterate θ_t itself."""
     tolerances: dict[str, float]
     separations: dict[str, dict[str, float]]
     """separations[c][r] = s(r → c): the least relative c-gap of any limit of r (certified)."""
@@ -82,9 +87,9 @@ class Fingerprint:
 
     def __post_init__(self):
         norms = list(self.judged)
-        standing = [c for c in norms if self.judged[c].verdict != FAIL]
+        standing = [c for c in norms if self.verdict_of(c) != FAIL]
         gaps = {c: self.gap(c) for c in norms}
-        if len(standing) == 1 and self.judged[standing[0]].verdict == PASS:
+        if len(standing) == 1 and self.verdict_of(standing[0]) == PASS:
             c = standing[0]
             self.verdict, self.geometry = PASS, c
             self.reason = (f"{c}: the heading's {c}-gap {gaps[c]:.3g} ≤ tol {self.tolerances[c]:.3g} (< half the least "
@@ -98,10 +103,10 @@ class Fingerprint:
         else:
             self.verdict, self.geometry = INCONCLUSIVE, None
             self.reason = f"still consistent with {', '.join(standing)}: " + "; ".join(
-                f"{c}: {r}" for c in standing for r in self.judged[c].reasons)
-        self.notes = self._epsilon_notes()
+                f"{c}: {r}" for c in standing for r in self.reasons_of(c))
+        self.notes = self._gradient_notes()
 
-    def _epsilon_notes(self) -> list[str]:
+    def _gradient_notes(self) -> list[str]:
         """Where the gradient underflowed to 0 (no optimizer moves on from there), or fell below the optimizer's
         ε (from there its step is no longer scale-free)."""
         zero = np.flatnonzero(self.gradient_norms == 0)
@@ -118,6 +123,20 @@ class Fingerprint:
         return [f"‖∇L‖_F fell below the optimizer's eps = {eps:g} at step ≈ {t} (to {self.gradient_norms[-1]:.2g} at "
                 f"T): from there its step shrinks with the gradient instead of being scale-free"]
 
+    def disagree(self, norm: str) -> bool:
+        """Whether the iterate's and the heading's verdicts on `norm` contradict each other (PASS against FAIL)."""
+        return {self.judged[norm].verdict, self.iterate[norm].verdict} == {PASS, FAIL}
+
+    def verdict_of(self, norm: str) -> str:
+        """The heading's verdict on `norm`, INCONCLUSIVE where the iterate's contradicts it."""
+        return INCONCLUSIVE if self.disagree(norm) else self.judged[norm].verdict
+
+    def reasons_of(self, norm: str) -> list[str]:
+        if self.disagree(norm):
+            return [f"the iterate's verdict is {self.iterate[norm].verdict} (gap {self.run.gap(norm)[-1]:.3g}) but "
+                    f"the heading's {self.judged[norm].verdict} (gap {self.gap(norm):.3g})"]
+        return self.judged[norm].reasons
+
     @property
     def call(self) -> str:
         """The optimizer as it was called, e.g. "torch.optim.SGD(lr=0.1, momentum=0.9)"."""
@@ -133,11 +152,13 @@ class Fingerprint:
                 f"({self.run.data.n} points, weights {'×'.join(map(str, self.run.data.weight_shape))}), "
                 f"{self.run.budget} steps, rate {self.run.rate.name}, {self.run.seconds:.0f} s")
         norms = list(self.judged)
-        rows = [f"{'norm':<11} {'gap(iterate)':>12} {'gap(heading)':>12} {'tol':>7} {'nearest rival':>18}  verdict"]
+        rows = [f"{'norm':<11} {'gap(iterate)':>12} {'gap(heading)':>12} {'tol':>7} {'nearest rival':>18}  "
+                f"{'iterate':<13}verdict"]
         for c in norms:
             nearest = min((r for r in norms if r != c), key=lambda r: self.separations[c][r])
             rows.append(f"{c:<11} {self.run.gap(c)[-1]:>12.4f} {self.gap(c):>12.4f} {self.tolerances[c]:>7.4f} "
-                        f"{nearest + f' s={self.separations[c][nearest]:.3f}':>18}  {self.judged[c].verdict}")
+                        f"{nearest + f' s={self.separations[c][nearest]:.3f}':>18}  {self.iterate[c].verdict:<13}"
+                        f"{self.verdict_of(c)}")
         return "\n".join([head, *rows, f"geometry: {self.geometry or '—'} ({self.verdict}): {self.reason}",
                           *(f"note: {n}" for n in self.notes)])
 
@@ -152,7 +173,9 @@ class Fingerprint:
             "tolerances": self.tolerances, "separations": self.separations,
             "gaps": {c: {"steps": self.run.steps, "iterate": self.run.gap(c), "heading": h.gap(c)}
                      for c in self.judged},
-            "judged": {c: {"verdict": ev.verdict, "reasons": ev.reasons} for c, ev in self.judged.items()}})
+            "judged": {c: {"verdict": self.verdict_of(c), "reasons": self.reasons_of(c),
+                           "heading": self.judged[c].verdict, "iterate": self.iterate[c].verdict}
+                       for c in self.judged}})
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -221,7 +244,8 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     tolerances = {c: decisive_tolerance(refs, c) for c in norms}
     separations = {c: {r: refs.separation(c, r).value for r in norms if r != c} for c in norms}
     judged = {c: judge(h, c, tol=tolerances[c], name=f"{name} heading → {c} max margin") for c in norms}
-    return Fingerprint(name, {"lr": lr, **options}, kind, run, judged, tolerances, separations, degree,
+    iterate = {c: judge(run, c, tol=tolerances[c], name=f"{name} → {c} max margin") for c in norms}
+    return Fingerprint(name, {"lr": lr, **options}, kind, run, judged, iterate, tolerances, separations, degree,
                        gradient_norms(run), h)
 
 
