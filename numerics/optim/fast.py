@@ -69,9 +69,10 @@ class PRGD(torch.optim.Optimizer):
         """0: every step uses ∇L/‖∇L‖ only, so the engine may feed ∇log L (exact where L underflows)."""
         return 0
 
-    def radius(self, group: dict, k: int) -> float:
-        """R_k = R_0·ρ^k, the progressive radius of phase k."""
-        return group["radius"] * group["growth"] ** k
+    def radius(self, group: dict, k: int) -> torch.Tensor:
+        """R_k = R_0·ρ^k, the progressive radius of phase k: inf past float64's range (ρ^k in Python floats would
+        raise), so that such a run stops as diverged (non-finite parameters) rather than with an exception."""
+        return group["radius"] * torch.tensor(group["growth"], dtype=torch.float64).pow(k)
 
     @torch.no_grad()
     def step(self, closure=None):
