@@ -37,8 +37,8 @@ class PRGD(torch.optim.Optimizer):
         θ_{t+1} = R_k·θ_t/‖θ_t‖₂                       t = T_k             (norm rescaling)
         θ_{t+1} = R_k·v/‖v‖₂,  v = θ_t − η·ĝ            T_k < t < T_{k+1}   (projected normalized GD on ‖θ‖ = R_k)
 
-    Their Thm 6.2: on linearly separable data whose support vectors span the data (their non-degeneracy
-    assumption), R_k = exp(Θ(k)) with T_{k+1} − T_k = Θ(1) maximizes the ℓ2 margin at an exponential rate. Each
+    Their Thm 6.2: on linearly separable data whose support vectors span the data (their Assumption 5.4, as a
+    reviewer states it), R_k = exp(Θ(k)) with T_{k+1} − T_k = Θ(1) maximizes the ℓ2 margin exponentially fast. Each
     rescaling multiplies the offset of θ from the max-margin axis by ρ and the projected steps bring it back
     to a bounded cylinder around the axis, so the angle to the axis, and the margin gap with it, scale as 1/R_k:
     g_t ∝ ρ^{−(t−T_0)/ΔT} while ΔT·η is long enough to undo a rescaling. The T_0 warm-up steps are how this
