@@ -11,6 +11,7 @@ from hypothesis import given, strategies as st
 from numerics import data, norms
 from numerics.errors import InvalidDataError, NotSeparableError, SolverError
 from numerics.margins import OptimalFace, margins, max_margin, normalized_margin, optimal_face_distance, signed_points
+from numerics.separation import SEPARATION_RTOL, separation
 from numerics.strategies import separable_datasets
 from numerics.svm import hard_margin_svm
 from numerics import solve
@@ -62,12 +63,17 @@ def test_support_vectors_of_the_three_point_example():
 #   nuclear:    2|a| + |a+3b| → 2a                       → γ* = 1/2
 #   entry_linf: max(|a+b|, |b|) → b = −a/2, a/2          → γ* = 2
 #   entry_l1:   3|a+b| + 6|b| → b = 0, 3a                → γ* = 1/3
+#   schatten:p: (2|a|^p + |a+3b|^p)^{1/p} → b = −a/3, 2^{1/p}a → γ* = 2^{−1/p}  (p = 1, 2, ∞ as above)
+#   op_linf, op_l1 (max row / column sum): |a+b| + 2|b| → b = 0, a            → γ* = 1
+#   row_linf_sum, col_linf_sum: 3 max(|a+b|, |b|) → b = −a/2, 3a/2                → γ* = 2/3
 # so γ_nuc ≤ γ_F ≤ γ_spec ≤ γ_max, the ordering NucGD's paper states.
 SIMPLEX = (np.eye(3), np.arange(3))
 
 
 @pytest.mark.parametrize("norm, gamma", [
     ("fro", 1 / math.sqrt(2)), ("spectral", 1.0), ("nuclear", 0.5), ("entry_linf", 2.0), ("entry_l1", 1 / 3),
+    ("schatten:3", 2 ** (-1 / 3)), ("schatten:1.5", 2 ** (-2 / 3)), ("op_linf", 1.0), ("op_l1", 1.0),
+    ("row_linf_sum", 2 / 3), ("col_linf_sum", 2 / 3),
 ])
 def test_multiclass_closed_forms(norm, gamma):
     ref = max_margin(*SIMPLEX, norm)
@@ -82,6 +88,54 @@ def test_multiclass_spectral_face_holds_every_maximiser():
     assert face.distance(np.eye(3)) < 1e-5
     assert face.distance(np.eye(3) - np.ones((3, 3)) / 3) < 1e-5
     assert face.distance(np.eye(3) + np.ones((3, 3))) > 0.1  # margin 1 but norm 4: direction not optimal
+
+
+def test_op_linf_and_entry_linf_max_margins_differ():
+    """On SIMPLEX (x_i = e_i, label i, k = d = 3) the induced ‖W‖_{∞→∞} (max row sum) max margin is 1 and the
+    entrywise max|W_ij| one is 2 (closed forms above). The entry_linf maximiser is forced, 2I − J (margins
+    W_ii − W_ji ≥ 2 with |W_ij| ≤ 1 need W_ii = 1, W_ji = −1), and its rows sum to 3: its induced-norm margin
+    2/3 falls 1/3 short of that max margin. So a published code that computes one while meaning
+    the other — cp.norm(W, "inf") or np.linalg.norm(W, np.inf) is the max row sum, not the max entry — reports
+    a margin off by a factor 2 and steers towards a direction a third below the maximum."""
+    induced, entrywise = max_margin(*SIMPLEX, "op_linf"), max_margin(*SIMPLEX, "entry_linf")
+    assert induced.certificate.ok and entrywise.certificate.ok
+    assert induced.certificate.upper < 0.51 * entrywise.certificate.lower  # certified: 1 against 2
+    np.testing.assert_allclose(entrywise.W, 2 * np.eye(3) - 1, atol=1e-6)
+    shortfall = 1 - normalized_margin(*SIMPLEX, entrywise.W, "op_linf") / induced.certificate.upper
+    assert shortfall == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_schatten3_reference_is_certified_its_lmo_and_between_fro_and_spectral():
+    """The S3 maximiser is unique (strictly convex ball) and is the LMO of the dual optimum Σλ_i z_i (Hölder's
+    equality case); since ‖·‖_{S∞} ≤ ‖·‖_{S3} ≤ ‖·‖_{S2}, γ_F ≤ γ_{S3} ≤ γ_spec (and γ_nuc ≤ γ_{S3/2} ≤ γ_F)."""
+    ds = data.gaussian_multiclass(24, 4, 3, rank=2, seed=1)
+    ref = max_margin(ds, norm="schatten:3")
+    assert ref.certificate.ok and ref.certificate.rtol == 1e-6
+    assert float(norms.get("schatten:3").value(ref.W)) == pytest.approx(1.0, rel=1e-12)
+    Z, point, rival = signed_points(ds)
+    G = (Z.T @ ref.duals[point, rival]).reshape(ref.W.shape)
+    assert float(norms.get("schatten:1.5").value(G)) == pytest.approx(ref.margin, rel=1e-6)
+    np.testing.assert_allclose(norms.get("schatten:3").lmo(torch.as_tensor(G)).numpy(), ref.W, atol=1e-5)
+    gammas = [max_margin(ds, norm=n).margin for n in ("nuclear", "schatten:1.5", "fro", "schatten:3", "spectral")]
+    assert gammas == sorted(gammas) and gammas[2] < 0.95 * gammas[3]  # (strictly, on this data)
+    assert OptimalFace(ds, norm="schatten:3", reference=ref).distance(ref.W) < 1e-6
+
+
+def test_schatten3_and_fro_separations():
+    """SIMPLEX: both maximisers are I − J/3 (b = −a/3 above for every p), the faces touch: s = 0 both ways.
+    On a small Gaussian set both faces are single points (strictly convex balls, up to the reference's 1e-6
+    slack), so s is the gap of the rival's maximiser, understated by at most the certificate's precision."""
+    simplex = data.Dataset(*SIMPLEX)
+    refs = {n: max_margin(simplex, norm=n) for n in ("schatten:3", "fro")}
+    assert separation(simplex, refs["schatten:3"], refs["fro"]).value == pytest.approx(0, abs=1e-6)
+    assert separation(simplex, refs["fro"], refs["schatten:3"]).value == pytest.approx(0, abs=1e-6)
+    ds = data.gaussian_multiclass(6, 5, 3, seed=0)
+    refs = {n: max_margin(ds, norm=n) for n in ("schatten:3", "fro")}
+    for claim, rival in [("schatten:3", "fro"), ("fro", "schatten:3")]:
+        s = separation(ds, refs[claim], refs[rival])
+        gap = 1 - normalized_margin(ds.X, ds.y, refs[rival].W, claim) / refs[claim].margin
+        assert s.certificate.ok and gap > 2 * SEPARATION_RTOL
+        assert gap - 2 * SEPARATION_RTOL <= s.value <= gap + 1e-9
 
 
 def test_linf_face_is_an_edge_and_distance_is_euclidean():

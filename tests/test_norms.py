@@ -12,7 +12,8 @@ from hypothesis.extra.numpy import arrays
 from numerics import norms
 
 VECTOR = ["l1", "l2", "linf", "lp:3", "lp:1.5"]
-MATRIX = ["fro", "spectral", "nuclear", "entry_l1", "entry_linf"]
+MATRIX = ["fro", "spectral", "nuclear", "entry_l1", "entry_linf", "schatten:3", "schatten:1.5",
+          "op_linf", "op_l1", "row_linf_sum", "col_linf_sum"]
 ALL = VECTOR + MATRIX
 
 
@@ -67,6 +68,10 @@ def test_dual_of_dual_is_itself_names_round_trip_and_numpy_agrees_with_torch(nam
     ("lp:3", lambda x: np.sum(np.abs(x) ** 3) ** (1 / 3)), ("fro", lambda x: np.linalg.norm(x, "fro")),
     ("spectral", lambda x: np.linalg.norm(x, 2)), ("nuclear", lambda x: np.linalg.norm(x, "nuc")),
     ("entry_l1", lambda x: np.abs(x).sum()), ("entry_linf", lambda x: np.abs(x).max()),
+    ("schatten:3", lambda x: np.sum(np.linalg.svd(x, compute_uv=False) ** 3) ** (1 / 3)),
+    ("schatten:1.5", lambda x: np.sum(np.linalg.svd(x, compute_uv=False) ** 1.5) ** (1 / 1.5)),
+    ("op_linf", lambda x: np.abs(x).sum(1).max()), ("op_l1", lambda x: np.abs(x).sum(0).max()),
+    ("row_linf_sum", lambda x: np.abs(x).max(1).sum()), ("col_linf_sum", lambda x: np.abs(x).max(0).sum()),
 ])
 def test_value_matches_numpy(name, reference):
     norm = norms.get(name)
@@ -87,6 +92,33 @@ def test_documented_choices_at_ties():
     assert norms.get("linf").lmo(g).tolist() == [1.0, -1.0, 1.0, 0.0]  # sign(0) = 0
     G = torch.tensor([[3.0, 3.0], [1.0, -1.0]], dtype=torch.float64)
     assert norms.get("entry_l1").lmo(G).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+    G = torch.tensor([[3.0, -3.0, 1.0], [0.0, 0.0, 0.0], [-1.0, 2.0, -2.0]], dtype=torch.float64)
+    assert norms.get("op_linf").lmo(G).tolist() == [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    assert norms.get("op_l1").lmo(G).tolist() == [[1.0, -1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, -1.0]]
+    assert norms.get("row_linf_sum").lmo(G).tolist() == [[1.0, -1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    assert norms.get("col_linf_sum").lmo(G).tolist() == [[0.0, -1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+
+
+def test_cvxpy_and_numpy_matrix_norms_inf_and_1_are_the_induced_norms_not_the_entrywise_ones():
+    """The trap `op_linf` exists for: cp.norm(W, "inf") and np.linalg.norm(W, np.inf) are max row sums."""
+    W = np.random.default_rng(4).standard_normal((3, 4))
+    for name, order in [("op_linf", "inf"), ("op_l1", 1)]:
+        assert float(cp.norm(cp.Constant(W), order).value) == pytest.approx(float(norms.get(name).value(W)), rel=1e-14)
+        assert np.linalg.norm(W, np.inf if order == "inf" else 1) == pytest.approx(float(norms.get(name).value(W)))
+    assert float(norms.get("op_linf").value(W)) > float(norms.get("entry_linf").value(W))
+
+
+def test_schatten_lmo_is_the_singular_value_formula_and_drops_the_null_pairs():
+    """lmo(G) = U diag(σ^{q−1}) Vᵀ/‖σ‖_q^{q−1}; for rank-1 G = 5uvᵀ it is uvᵀ, not a rank-3 completion."""
+    rng = np.random.default_rng(5)
+    G = rng.standard_normal((3, 5))
+    U, s, Vt = np.linalg.svd(G, full_matrices=False)
+    for p, q in [(3.0, 1.5), (1.5, 3.0)]:
+        expected = U @ np.diag(s ** (q - 1) / np.sum(s**q) ** ((q - 1) / q)) @ Vt
+        np.testing.assert_allclose(norms.get(f"schatten:{p:g}").lmo(torch.as_tensor(G)).numpy(), expected, atol=1e-14)
+    u, v = U[:, 0], Vt[0]
+    D = norms.get("schatten:3").lmo(torch.as_tensor(5.0 * np.outer(u, v))).numpy()
+    np.testing.assert_allclose(D, np.outer(u, v), atol=1e-14)
 
 
 def test_spectral_lmo_drops_the_null_singular_pairs():
@@ -125,12 +157,22 @@ def test_registry_names_and_errors():
     assert norms.get("entry_l1").dual is norms.get("entry_linf")
     assert norms.get("spectral").dual is norms.get("nuclear")
     assert math.isinf(norms.get("l1").q)
+    assert norms.get("schatten:1") is norms.get("nuclear") and norms.get("schatten:2") is norms.get("fro")
+    assert norms.get("schatten:inf") is norms.get("spectral") and norms.get("schatten:3").dual.name == "schatten:1.5"
+    four = norms.get("schatten:4")  # 4 → 4/3 → 4.000000000000001 in floating point: the pair is made together
+    assert four.dual.dual is four and norms.get(four.dual.name) is four.dual
     with pytest.raises(KeyError, match="unknown norm 'l7'.*known"):
         norms.get("l7")
     with pytest.raises(KeyError, match="needs an exponent"):
         norms.get("lp")
     with pytest.raises(ValueError, match="p ≥ 1"):
         norms.get("lp:0.5")
+    with pytest.raises(ValueError, match="Schatten-p is a norm only for p ≥ 1; got p = 0.5"):
+        norms.get("schatten:0.5")
+    with pytest.raises(ValueError, match="Schatten-p needs a number p ≥ 1 \\(or inf\\); got 'three'"):
+        norms.get("schatten:three")
+    with pytest.raises(KeyError, match="needs an exponent"):
+        norms.get("schatten")
     with pytest.raises(ValueError, match="acts on matrices"):
         norms.get("spectral").value(np.ones(3))
 
