@@ -15,8 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-from numerics import norms
+from numerics import constrained as constrained_module, norms
 from numerics.data import Dataset
+from numerics.constrained import ConstrainedMinimum, ConstrainedSeparation
 from numerics.margins import MaxMargin, OptimalFace, max_margin
 from numerics.norms import Norm
 from numerics.separation import Separation, separation
@@ -39,6 +40,7 @@ class References:
         self._margins: dict[str, MaxMargin] = {}
         self._faces: dict[str, OptimalFace] = {}
         self._separations: dict[tuple[str, str], Separation] = {}
+        self._constrained: dict[tuple[str, float], ConstrainedMinimum] = {}
 
     def max_margin(self, norm: str | Norm) -> MaxMargin:
         name = norms.get(norm).name
@@ -58,6 +60,19 @@ class References:
         if key not in self._separations:
             self._separations[key] = separation(self.data, self.max_margin(key[0]), self.max_margin(key[1]))
         return self._separations[key]
+
+    def constrained(self, norm: str | Norm, radius: float) -> ConstrainedMinimum:
+        """The certified minimiser of L over ‖W‖ ≤ radius (`numerics.constrained`)."""
+        key = norms.get(norm).name, float(radius)
+        if key not in self._constrained:
+            self._constrained[key] = constrained_module.constrained_minimum(self.data, key[0], key[1])
+        return self._constrained[key]
+
+    def constrained_separation(self, claim: str | Norm, rival: str | Norm, radius: float) -> ConstrainedSeparation:
+        """s(rival → claim) between the problems min L over the two balls of one radius: the least claim
+        residual of any minimiser of the rival's."""
+        return constrained_module.separation(self.data, self.constrained(claim, radius),
+                                             self.constrained(rival, radius))
 
     @cached_property
     def key(self) -> str:

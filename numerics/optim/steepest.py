@@ -5,6 +5,8 @@
 
 with m the gradient, or with momentum β the buffer m ← βm + ∇L (Nesterov: lmo(∇L + βm)). ℓ∞ gives sign
 descent, ℓ1 greedy coordinate descent, spectral the orthogonalized step, nuclear the rank-one step of NucGD.
+Decoupled weight decay λ first shrinks θ ← (1 − ηλ)θ, as torch's AdamW and Muon do: the normalized step is then
+stationary only on the sphere ‖θ‖ = 1/λ (`numerics.constrained`).
 
 Batched configurations: parameters whose first `batch_dims` dimensions index configurations get one LMO
 per configuration, and `lr` may be a tensor over those dimensions (a step-size sweep in one program).
@@ -30,7 +32,7 @@ class SteepestDescent(torch.optim.Optimizer):
 
     def __init__(self, params, lr, norm: str | Norm, *, momentum: float = 0.0, nesterov: bool = False,
                  normalized: bool = True, batch_dims: int = 0, joint: bool = False, lmo_method: str = "exact",
-                 lmo_iters: int | None = None, seed: int = 0):
+                 lmo_iters: int | None = None, weight_decay: float = 0.0, seed: int = 0):
         norm = norms.get(norm)
         if lmo_method not in norm.lmo_methods:
             raise ValueError(f"lmo_method {lmo_method!r} is not a way to compute the {norm.name} LMO; "
@@ -39,7 +41,10 @@ class SteepestDescent(torch.optim.Optimizer):
             raise ValueError("joint=True concatenates parameters into one vector: it needs a vector norm")
         if nesterov and momentum <= 0:
             raise ValueError("Nesterov momentum needs momentum > 0")
+        if not weight_decay >= 0:
+            raise ValueError(f"weight_decay must be ≥ 0; got {weight_decay}")
         defaults = dict(lr=lr, norm=norm, momentum=momentum, nesterov=nesterov, normalized=normalized,
+                        weight_decay=weight_decay,
                         batch_dims=batch_dims, joint=joint, lmo_method=lmo_method,
                         lmo_iters=lmo_iters or (12 if lmo_method == "newton_schulz" else 1))
         super().__init__(params, defaults)
@@ -50,8 +55,9 @@ class SteepestDescent(torch.optim.Optimizer):
     def gradient_degree(self) -> int | None:
         """d with step(c·g) = c^d·step(g) for c > 0 when the step depends on the current gradient alone: 0 for
         normalized steps, 1 for unnormalized ones (‖cg‖_*·lmo(cg) = c‖g‖_*·lmo(g)); None with momentum (the
-        buffer mixes gradients of different scales). The engine uses it to train on ∇log L = ∇L/L exactly."""
-        if any(g["momentum"] != 0 for g in self.param_groups):
+        buffer mixes gradients of different scales) or with unnormalized steps under weight decay (the decay
+        does not scale with g). The engine uses it to train on ∇log L = ∇L/L exactly."""
+        if any(g["momentum"] != 0 or (g["weight_decay"] != 0 and not g["normalized"]) for g in self.param_groups):
             return None
         kinds = {g["normalized"] for g in self.param_groups}
         return None if len(kinds) > 1 else (0 if kinds == {True} else 1)
@@ -81,6 +87,8 @@ class SteepestDescent(torch.optim.Optimizer):
                 scales = [s for _, s in pairs]
             for p, d, s in zip(params, directions, scales):
                 rate = self._broadcast(group["lr"], p, b)
+                if group["weight_decay"]:
+                    p.mul_(1 - rate * group["weight_decay"])
                 if s is not None:
                     rate = rate * self._broadcast(s, p, b)
                 if isinstance(rate, torch.Tensor):
