@@ -161,6 +161,29 @@ def _momentum_ignored(mp):
     mp.setattr(steepest.SteepestDescent, "_momentum", lambda self, p, group: p.grad)
 
 
+def _prgd_without_rescaling(mp):
+    from numerics.optim import fast
+
+    mp.setattr(fast.PRGD, "radius", lambda self, group, k: group["radius"])
+
+
+def _dual_acceleration_without_momentum(mp):
+    from numerics.optim import fast
+
+    mp.setattr(fast.DualAcceleration, "momentum_factor", staticmethod(lambda t: 0.0))
+
+
+def _weight_decay_ignored(mp):
+    from numerics.optim import steepest
+
+    init = steepest.SteepestDescent.__init__
+
+    def without(self, params, lr, norm, *, weight_decay=0.0, **kw):
+        init(self, params, lr, norm, **kw)
+
+    mp.setattr(steepest.SteepestDescent, "__init__", without)
+
+
 MUTANTS = [
     Mutant("nuclear LMO is the Frobenius one", "Nuclear.lmo returns G/‖G‖_F",
            "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "lemma lmo.nuclear",
@@ -197,4 +220,13 @@ MUTANTS = [
            "label-noise SGD", _gaussian_noise_as_label_noise),
     Mutant("momentum ignored", "SteepestDescent steps with the gradient, never the momentum buffer",
            "verify.test_nucgd:test_nucgd_with_minibatches_and_momentum", "β = 0.9", _momentum_ignored),
+    Mutant("PRGD without its rescaling", "PRGD keeps R_k = R_0: projected normalized GD on one sphere",
+           "verify.test_fast_margin:test_prgd_closes_the_margin_gap_exponentially_fast",
+           "does not decay at the exponential rate", _prgd_without_rescaling),
+    Mutant("dual acceleration without momentum", "β_t = 0: the method is GD with η/L",
+           "verify.test_fast_margin:test_dual_acceleration_closes_the_margin_gap_like_one_over_t_squared",
+           "slower than Õ(1/t²)", _dual_acceleration_without_momentum),
+    Mutant("weight decay ignored", "SteepestDescent drops its decoupled weight decay",
+           "verify.test_clients:test_what_holds_torch_muon_with_weight_decay_back_is_its_newton_schulz",
+           "spectral-ball residual plateaus", _weight_decay_ignored),
 ]

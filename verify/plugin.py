@@ -12,6 +12,7 @@ Options: ``--scale default|paper``, ``--evidence PATH.json``, ``--report PATH.te
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from dataclasses import dataclass
@@ -48,11 +49,10 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "claim(id, paper, lemmas, statement): one claim of a paper, tied to "
                                        "theory lemma ids; the test records Evidence and states a verdict")
-    if hasattr(config, "workerinput"):  # an xdist worker: one intra-op thread (see the root conftest)
-        import torch
+    import torch
 
-        torch.set_num_threads(1)
-    else:  # the controller (or a run without xdist) gathers the evidence
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))  # one intra-op thread unless set (root conftest)
+    if not hasattr(config, "workerinput"):  # the controller (or a run without xdist) gathers the evidence
         config.pluginmanager.register(Gatherer(config), "verify-gatherer")
 
 

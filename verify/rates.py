@@ -6,6 +6,7 @@
     inverse_sqrt    log t/√t    normalized steps (scale-free: d = 0) with η_t = η/√(t+1)        η/√(t+1), η its lr
                                 (Gunasekar et al. 2018; Xie et al. 2026)
     inverse         1/t         loss-adaptive steps η/L (Nacson et al. 2019; Ji & Telgarsky 2021) given by the user
+    inverse_square  log t/t²    the dual-accelerated momentum method (Ji, Srebro, Telgarsky 2021)  η/L, given
 
 d is the optimizer's homogeneity in the gradient (`numerics.optim.homogeneity`). The envelope test (`envelope_growth`)
 asks whether a gap stays under C·r(t); `steps_needed` extrapolates that envelope to a tolerance.
@@ -43,6 +44,9 @@ RATES = {
                          "(Gunasekar et al. 2018; Xie et al. 2026)"),
     "inverse": Rate("1/t", lambda t: 1 / t,
                     "loss-adaptive steps η/L: margin gap O(1/t) (Nacson et al. 2019; Ji & Telgarsky 2021)"),
+    "inverse_square": Rate("log t/t²", lambda t: math.log(t) / t / t,
+                           "dual-accelerated momentum (Ji, Srebro, Telgarsky 2021): with θ_t = 1, β_t = t/(t+1) and "
+                           "max‖z_i‖₂ ≤ 1, γ* − γ(w_t) = O(ln n·ln t/(γ* t²))"),
 }
 
 

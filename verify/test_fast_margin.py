@@ -24,7 +24,7 @@ from numerics.references import references
 from verify.claims import SEED, ETAS, gd, steepest
 from verify.convergence import ConvergenceRun, converge, converge_each, decisive_tolerance, dual_radius, judge
 from verify.evidence import INCONCLUSIVE, Evidence
-from verify.rates import Rate, envelope_growth, steps_needed
+from verify.rates import RATES, Rate, envelope_growth, steps_needed
 
 TARGET = 1e-4
 """The relative ℓ2 margin gap whose first step each optimizer's evidence records."""
@@ -35,9 +35,7 @@ ADAPTIVE = (1.0, 4.0, 16.0, 64.0)
 it (measured: 16× is the fastest on both claims' data, 64× already slower)."""
 CONSTANT = (0.1, 1.0, 10.0, 100.0)
 """Constant steps of plain GD (as the classics' control)."""
-ACCELERATED = Rate("log t/t²", lambda t: math.log(t) / t / t,
-                   "Ji, Srebro, Telgarsky 2021: with θ_t = 1, β_t = t/(t+1) and max‖z_i‖₂ ≤ 1, "
-                   "γ* − γ(w_t) = O(ln n·ln t/(γ* t²))")
+ACCELERATED = RATES["inverse_square"]
 
 
 def sparse_binary(scale):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 
+from numerics.optim.fast import PRGD, DualAcceleration
 from numerics.optim.noisy import NoisySGD
 from numerics.optim.steepest import SteepestDescent
 
@@ -24,6 +25,8 @@ SCALE_FREE = tuple(getattr(torch.optim, name) for name in ("Adam", "AdamW", "Ada
 
 def homogeneity(optimizer: torch.optim.Optimizer) -> int | None:
     """1 (linear in the gradient), 0 (scale-free) or None (unknown); see the module docstring."""
+    if isinstance(optimizer, (PRGD, DualAcceleration)):
+        return optimizer.gradient_degree
     if isinstance(optimizer, SteepestDescent):
         kinds = {group["normalized"] for group in optimizer.param_groups}
         return None if len(kinds) > 1 else (0 if kinds == {True} else 1)
