@@ -15,7 +15,7 @@ from theory.bregman import half_square_lemma
 from theory.kkt import kkt_points
 from theory.latex import document
 from theory.lemma import Lemma
-from theory.norms import lp_lemma
+from theory.norms import OP_INF, lp_lemma, operator_lemma, schatten_lemma
 from theory.symmetry import conserved_scalar_lemma, u, w
 
 ALL = lemmas.all()
@@ -48,6 +48,9 @@ def test_every_lemma_holds_symbolically_and_numerically(lemma):
 @pytest.mark.parametrize("wrong, what", [
     (lp_lemma(3, q=sympy.Rational(3, 4)), "dual exponent q = p/(p+1) instead of p/(p−1)"),
     (lp_lemma(sympy.Rational(3, 2), q=2), "dual exponent 2 for p = 3/2"),
+    (schatten_lemma(3, q=3), "Schatten-3 stepping with its own exponent: U Σ² Vᵀ/‖G‖²_{S3}, not U Σ^{1/2} Vᵀ"),
+    (schatten_lemma(sympy.Rational(3, 2), q=2), "Schatten-3/2 with the Frobenius direction G/‖G‖_F"),
+    (operator_lemma(OP_INF, by_rows=False), "the max row sum norm stepped one entry per column (the 1→1 LMO)"),
     (half_square_lemma(factor=1), "Bregman divergence of ½‖·‖² without its factor ½"),
     (conserved_scalar_lemma(u**2 + w**2), "u² + w² is not conserved by the rescaling symmetry"),
 ])
@@ -86,6 +89,22 @@ def test_a_sign_flipped_in_the_statement_fails_its_checks(lemma):
     wrong = dataclasses.replace(lemma, statement=_flip_first_minus(lemma.statement))
     symbolic, numeric = wrong.check_symbolic(), wrong.check_numeric(np.random.default_rng(0))
     assert not (symbolic.passed and numeric.passed), (wrong.statement, symbolic, numeric)
+
+
+@pytest.mark.parametrize("lemma_id", ["lmo.schatten:3/2", "lmo.schatten:3", "lmo.op_linf", "lmo.op_l1"])
+def test_a_direction_with_its_sign_flipped_fails_both_checks(lemma_id):
+    """Their statements carry no minus sign to flip (above): flip the direction's instead, lmo(G) = −formula."""
+    import dataclasses
+
+    from theory.lemma import relation
+    from theory.symbols import Inner, Lmo
+
+    lemma = lemmas.get(lemma_id)
+    lmo, inner = relation(lemma.statement, Lmo), relation(lemma.statement, Inner)
+    flipped = sympy.And(sympy.Eq(lmo.lhs, -lmo.rhs, evaluate=False), inner, evaluate=False)
+    wrong = dataclasses.replace(lemma, statement=flipped)
+    symbolic, numeric = wrong.check_symbolic(), wrong.check_numeric(np.random.default_rng(0))
+    assert symbolic.status == "failed" and numeric.status == "failed", (symbolic, numeric)
 
 
 def test_a_check_that_raises_is_an_error_not_a_pass():

@@ -3,10 +3,13 @@ case <g, lmo(g)> = ‖g‖_* that it reaches, with q = p/(p − 1) the dual expo
 
 ℓp (p = 1, 3/2, 2, 3, ∞): sign(g_{i*})e_{i*}, sign(g)|g|^{q−1}/‖g‖_q^{q−1}, sign(g) (Gunasekar et al. 2018,
 Sec. 3; Hölder). Matrices: G/‖G‖_F (Frobenius, self-dual), UVᵀ (spectral, dual nuclear), u₁v₁ᵀ (nuclear,
-dual spectral) for G = UΣVᵀ (von Neumann's trace inequality).
-The checks instantiate the statements: the symbolic ones on generic vectors and 2×2 matrices in SVD form, the
-numeric ones compare `numerics.norms` (imported lazily: importing `theory` never imports torch) with the
-statement's formula, lambdified, and, for matrices, with cvxpy's maximum of <G, D> over the norm's unit ball.
+dual spectral), UΣ^{q−1}Vᵀ/‖G‖_{S_q}^{q−1} (Schatten-p, dual Schatten-q) for G = UΣVᵀ (von Neumann's trace
+inequality, then Hölder on the singular values); one entry sign(G_{ij*})e_ie_{j*}ᵀ per row (‖·‖_{∞→∞}, the max
+row sum, dual Σ_i max_j |G_ij|) or per column (‖·‖_{1→1}) (Hölder row by row).
+The checks instantiate the statements: the symbolic ones on generic vectors and 2×2 matrices in SVD form (a
+2×3 matrix whose entries' order is known for the induced norms), the numeric ones compare `numerics.norms`
+(imported lazily: importing `theory` never imports torch) with the statement's formula, lambdified or
+instantiated, and, for matrices, with cvxpy's maximum of <G, D> over the norm's unit ball.
 """
 
 from __future__ import annotations
@@ -175,6 +178,221 @@ U_, V_ = sympy.MatrixSymbol("U", 2, 2), sympy.MatrixSymbol("V", 2, 2)
 u1, v1 = sympy.MatrixSymbol("u_1", 2, 1), sympy.MatrixSymbol("v_1", 2, 1)
 SVD = r"$G = U \Sigma V^{T}$ (thin SVD of the non-zero part)"
 
+
+# ---------------------------------------------------------------------------------------------- Schatten-p
+
+S = sympy.IndexedBase("S")
+"""S[p]: the Schatten-p norm's symbol, ‖G‖_{S_p} = ‖σ(G)‖_p."""
+SIGMA = sympy.MatrixSymbol(r"\Sigma", 2, 2)
+
+
+def schatten_lemma(p, q=None) -> Lemma:
+    """Hölder's equality case for Schatten-p reached by its LMO; `q` overrides the dual exponent (wrong
+    variants)."""
+    p = sympy.sympify(p)
+    q = dual_exponent(p) if q is None else sympy.sympify(q)
+    direction = U_ * SIGMA ** (q - 1) * V_.T / Norm(G, S[q]) ** (q - 1)
+    statement = sympy.And(sympy.Eq(Lmo(G, S[p]), direction, evaluate=False),
+                          sympy.Eq(Inner(G, Lmo(G, S[p])), Norm(G, S[q]), evaluate=False), evaluate=False)
+    return Lemma(
+        id=f"lmo.schatten:{p}",
+        title=rf"Schatten-${sympy.latex(p)}$ steepest descent steps along $U\Sigma^{{q-1}}V^T$; the dual is "
+              rf"Schatten-$q$",
+        source="von Neumann's trace inequality, then Hölder's on the singular values, equality case "
+               "(Bhatia, Matrix Analysis, 1997, Sec. IV.2)",
+        statement=statement, assumptions=(SVD, r"$G \neq 0$", r"$q = p/(p-1)$"),
+        symbolic=_schatten_symbolic, numeric=_schatten_numeric, tolerance=1e-6)
+
+
+def _schatten_parts(statement):
+    """(p of the ball, the direction, the dual norm it is claimed to reach) read off the statement."""
+    lmo = relation(statement, Lmo)
+    return lmo.lhs.args[1].indices[0], lmo.rhs, relation(statement, Inner).rhs
+
+
+def _sigma_exponents(expr) -> set:
+    """The exponents e of the powers Σ^e in `expr` (a bare Σ is Σ^1)."""
+    powers = {e for e in expr.atoms(sympy.MatPow) if e.args[0] == SIGMA}
+    bare = expr.xreplace({e: sympy.Identity(2) for e in powers}).has(SIGMA)
+    return {e.args[1] for e in powers} | ({sympy.Integer(1)} if bare else set())
+
+
+def _singular(expr, powers, schatten_norm):
+    """`expr` with Σ^e replaced by powers(e) (a bare Σ by powers(1)) and every ‖G‖_{S_r} by schatten_norm(r)."""
+    expr = expr.replace(lambda e: isinstance(e, sympy.MatPow) and e.args[0] == SIGMA, lambda e: powers(e.args[1]))
+    expr = expr.xreplace({SIGMA: powers(sympy.Integer(1))}) if expr.has(SIGMA) else expr
+    return expr.replace(lambda e: isinstance(e, Norm), lambda e: schatten_norm(e.args[1].indices[0]))
+
+
+def _schatten_symbolic(statement):
+    """On G = R(θ) diag(s₁, s₂) R(φ)ᵀ: the statement's direction D = U diag(d) Vᵀ has UᵀDV diagonal with
+    d ≥ 0 (so d are its singular values), Σ d_i^p = 1, and <G, D> equals the dual norm the statement names."""
+    p, direction, dual = _schatten_parts(statement)
+    U, Sm, V, Gm = _svd_symbols()
+    s = (Sm[0, 0], Sm[1, 1])
+
+    def norm(r):
+        return (s[0] ** r + s[1] ** r) ** (1 / r)
+
+    def rotations_out(x):  # cos² + sin² = 1 after expanding: cheaper than simplify on the whole
+        return sympy.trigsimp(sympy.expand(x))
+
+    D = sympy.Matrix(_singular(direction, lambda e: sympy.diag(s[0] ** e, s[1] ** e), norm).subs(
+        {U_: U, V_: V}).doit())
+    diagonal = (U.T * D * V).applyfunc(rotations_out)
+    return [rotations_out(sum(Gm.multiply_elementwise(D))) - _singular(dual, None, norm), diagonal[0, 1],
+            diagonal[1, 0], sympy.GreaterThan(diagonal[0, 0], 0), sympy.GreaterThan(diagonal[1, 1], 0),
+            diagonal[0, 0] ** p + diagonal[1, 1] ** p - 1]
+
+
+def _schatten_numeric(rng, statement):
+    """numerics' LMO against the statement's formula (lambdified over U, V, Σ^e and the norms it names, with
+    the exponents read off the statement), <G, lmo(G)> against the dual norm it names and against cvxpy's
+    maximum of <G, D> over the Schatten-p ball (its Ky Fan formulation), and ‖lmo(G)‖_{S_p} = 1."""
+    import cvxpy as cp
+    import torch
+
+    from numerics import norms
+
+    p, direction, dual = _schatten_parts(statement)
+    norm = norms.get(f"schatten:{float(p):g}")
+    exponents = sorted(_sigma_exponents(direction), key=str)
+    powers = {e: sympy.MatrixSymbol(f"P{i}", 2, 2) for i, e in enumerate(exponents)}
+    named = sorted({n.args[1].indices[0] for n in direction.atoms(Norm) | dual.atoms(Norm)}, key=str)
+    sizes = {r: sympy.Symbol(f"N{i}") for i, r in enumerate(named)}
+    formula = sympy.lambdify((U_, V_, *powers.values(), *sizes.values()),
+                             _singular(direction, powers.get, sizes.get), "numpy")
+    claimed_dual = sympy.lambdify(tuple(sizes.values()), _singular(dual, None, sizes.get), "numpy")
+    residuals = []
+    for shape in [(3, 5), (4, 4), (6, 2)]:
+        Gn = rng.standard_normal(shape)
+        Un, sn, Vt = np.linalg.svd(Gn, full_matrices=False)
+        values = [np.sum(sn ** float(r)) ** (1 / float(r)) for r in named]
+        expected = formula(Un, Vt.T, *(np.diag(sn ** float(e)) for e in powers), *values)
+        D = norm.lmo(torch.as_tensor(Gn)).numpy()
+        Dv = cp.Variable(shape)
+        best = cp.Problem(cp.Maximize(cp.sum(cp.multiply(Gn, Dv))), [norm.cvxpy(Dv) <= 1])
+        best.solve(solver=norm.solvers[0])
+        claimed = float(claimed_dual(*values))
+        residuals += [abs((Gn * D).sum() - claimed) / claimed, abs(best.value - claimed) / claimed,
+                      abs(np.sum(np.linalg.svd(expected, compute_uv=False) ** float(p)) - 1),
+                      np.abs(D - expected).max()]
+    return np.array(residuals)
+
+
+# ------------------------------------------------------------------------------------- induced (operator) norms
+
+OP_INF, OP_ONE = sympy.Symbol(r"\infty \to \infty"), sympy.Symbol(r"1 \to 1")
+"""‖W‖_{∞→∞} = max_i Σ_j |W_ij| (max row sum) and ‖W‖_{1→1} = max_j Σ_i |W_ij| (max column sum)."""
+GI, E = sympy.IndexedBase("G"), sympy.IndexedBase("E")
+"""G_ij, the entries of G ∈ R^{k×d}, and E_ij = e_i e_jᵀ."""
+ROW_TOP, COL_TOP = sympy.IndexedBase("j^*"), sympy.IndexedBase("i^*")
+"""j*_i ∈ argmax_j |G_ij| (the top of row i) and i*_j ∈ argmax_i |G_ij| (the top of column j)."""
+i_, j_, k_, d_ = sympy.symbols("i j k d", integer=True, positive=True)
+OPERATOR_NAMES = {OP_INF: "op_linf", OP_ONE: "op_l1"}
+
+
+def operator_lemma(kind, by_rows=None) -> Lemma:
+    """Hölder's equality case for the max row sum (`OP_INF`) or max column sum (`OP_ONE`) norm, reached by one
+    signed entry per row (per column); `by_rows` overrides which lines the direction picks (wrong variants)."""
+    by_rows = kind == OP_INF if by_rows is None else by_rows
+    if by_rows:
+        top, line = (i_, ROW_TOP[i_]), (i_, 1, k_)
+    else:
+        top, line = (COL_TOP[j_], j_), (j_, 1, d_)
+    direction = sympy.Sum(sympy.sign(GI[top]) * E[top], line)
+    statement = sympy.And(sympy.Eq(Lmo(GI, kind), direction, evaluate=False),
+                          sympy.Eq(Inner(GI, Lmo(GI, kind)), sympy.Sum(sympy.Abs(GI[top]), line), evaluate=False),
+                          evaluate=False)
+    rows = kind == OP_INF
+    line_name, dual_tex = ("row", r"\sum_i \max_j |G_{ij}|") if rows else ("column", r"\sum_j \max_i |G_{ij}|")
+    return Lemma(
+        id=f"lmo.{OPERATOR_NAMES[kind]}",
+        title=rf"Steepest descent under the max {line_name} sum $\|\cdot\|_{{{sympy.latex(kind)}}}$ moves the "
+              rf"largest entry of each {line_name}; the dual is ${dual_tex}$",
+        source="Hölder's inequality (ℓ1 against ℓ∞) line by line, equality case; induced norms as in Horn and "
+               "Johnson, Matrix Analysis, 2nd ed. 2013, Sec. 5.6",
+        statement=statement,
+        assumptions=(r"$G \in \mathbb{R}^{k \times d}$, $E_{ij} = e_i e_j^T$",
+                     r"$j^*_i \in \arg\max_j |G_{ij}|$" if by_rows else r"$i^*_j \in \arg\max_i |G_{ij}|$"),
+        symbolic=_operator_symbolic, numeric=_operator_numeric, tolerance=1e-6)
+
+
+def _instantiate(expr, Gm):
+    """`expr` on the concrete matrix Gm: the sums expanded over its rows and columns, j*_i and i*_j the tops of
+    its rows and columns (`_top`), G_ij its entries; E_ij stays symbolic."""
+    rows, cols = Gm.shape
+    expr = expr.subs({k_: rows, d_: cols}).doit()
+    tops = {ROW_TOP[a + 1]: _top(Gm.row(a)) + 1 for a in range(rows)}
+    tops |= {COL_TOP[b + 1]: _top(Gm.col(b)) + 1 for b in range(cols)}
+    return expr.xreplace(tops).xreplace({GI[a + 1, b + 1]: Gm[a, b] for a in range(rows) for b in range(cols)})
+
+
+def _top(line) -> int:
+    """The index of the largest |entry| (the lowest one at ties); sympy must decide each comparison (it raises
+    where it cannot, and the check is then an error, never a pass)."""
+    best = 0
+    for i in range(1, len(line)):
+        if bool(sympy.Abs(line[i]) > sympy.Abs(line[best])):
+            best = i
+    return best
+
+
+def _as_matrix(direction, shape):
+    """The matrix Σ c_ab E_ab of a linear combination of the E_ab."""
+    return sympy.Matrix(*shape, lambda a, b: direction.coeff(E[a + 1, b + 1]))
+
+
+def _operator_parts(statement):
+    lmo = relation(statement, Lmo)
+    return lmo.lhs.args[1], lmo.rhs, relation(statement, Inner).rhs
+
+
+def _operator_symbolic(statement):
+    """On a 2×3 G whose entries' moduli are in a known order (t₁ > … > t₆ as sums of positive symbols, signs
+    mixed, row and column tops in different places): the statement's direction D has norm 1, <G, D> equals
+    the dual norm it states, and that equals Σ_lines max |G_ij| computed from the entries."""
+    kind, direction, dual = _operator_parts(statement)
+    e = sympy.symbols("e1:7", positive=True)
+    t = [sum(e[n:]) for n in range(6)]  # t[0] > t[1] > … > t[5] > 0
+    Gm = sympy.Matrix([[t[2], -t[0], t[4]], [-t[5], t[3], -t[1]]])
+    D = _as_matrix(_instantiate(direction, Gm), Gm.shape)
+    lines = (lambda M: [M.row(a) for a in range(M.rows)]) if kind == OP_INF else (
+        lambda M: [M.col(b) for b in range(M.cols)])
+    true_dual = sum(sympy.Max(*(sympy.Abs(x) for x in line)) for line in lines(Gm))
+    norm_D = sympy.Max(*(sum(sympy.Abs(x) for x in line) for line in lines(D)))
+    claimed = _instantiate(dual, Gm)
+    return [sum(Gm.multiply_elementwise(D)) - claimed, claimed - true_dual, norm_D - 1]
+
+
+def _operator_numeric(rng, statement):
+    """numerics' LMO against the statement's direction instantiated on random G (its tops by numpy), <G, lmo(G)>
+    against the dual norm the statement states and numerics' dual norm, cvxpy's maximum of <G, D> over the
+    unit ball against the stated dual norm, and the stated direction's norm 1 (numpy's max row / column sum)."""
+    import cvxpy as cp
+    import torch
+
+    from numerics import norms
+
+    kind, direction, dual = _operator_parts(statement)
+    norm = norms.get(OPERATOR_NAMES[kind])
+    axis = 1 if kind == OP_INF else 0
+    residuals = []
+    for shape in [(3, 5), (4, 4), (6, 2)]:
+        Gn = rng.standard_normal(shape)
+        Gs = sympy.Matrix(Gn)
+        expected = np.array(_as_matrix(_instantiate(direction, Gs), shape), dtype=np.float64)
+        claimed = float(_instantiate(dual, Gs))
+        D = norm.lmo(torch.as_tensor(Gn)).numpy()
+        Dv = cp.Variable(shape)
+        best = cp.Problem(cp.Maximize(cp.sum(cp.multiply(Gn, Dv))), [norm.cvxpy(Dv) <= 1])
+        best.solve(solver=norm.solvers[0])
+        residuals += [abs((Gn * D).sum() - claimed) / claimed, abs(float(norm.dual_norm(Gn)) - claimed) / claimed,
+                      abs(best.value - claimed) / claimed, abs(np.abs(expected).sum(axis).max() - 1),
+                      np.abs(D - expected).max()]
+    return np.array(residuals)
+
+
 LEMMAS = [
     *(lp_lemma(p) for p in (1, sympy.Rational(3, 2), 2, 3, sympy.oo)),
     Lemma(id="lmo.fro", title=r"The Frobenius norm is self-dual; its steepest-descent direction is $G/\|G\|_F$",
@@ -195,6 +413,8 @@ LEMMAS = [
           statement=sympy.And(sympy.Eq(Lmo(G, STAR), u1 * v1.T, evaluate=False),
                               sympy.Eq(Inner(G, Lmo(G, STAR)), Norm(G, OP), evaluate=False), evaluate=False),
           symbolic=_matrix_symbolic, numeric=_matrix_numeric, tolerance=1e-6),
+    *(schatten_lemma(p) for p in (sympy.Rational(3, 2), 3)),
+    operator_lemma(OP_INF), operator_lemma(OP_ONE),
 ]
 for _lemma in LEMMAS:
     register(_lemma)
