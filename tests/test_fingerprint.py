@@ -190,3 +190,9 @@ def test_an_iterate_and_a_heading_that_contradict_each_other_leave_the_norm_unde
     fp = fingerprint("lion_pytorch.Lion", lr=0.1, steps=50_000)
     assert fp.disagree("linf") and fp.verdict_of("linf") == "INCONCLUSIVE"
     assert fp.verdict == "INCONCLUSIVE" and "the iterate's verdict is PASS" in fp.reason
+
+
+def test_weight_decay_is_noted_as_a_constrained_minimiser_not_a_direction():
+    fp = fingerprint(lambda ps: SteepestDescent(ps, 1.0, "linf", weight_decay=0.1), steps=1_000)
+    assert any("weight_decay = 0.1 keeps ‖θ‖ bounded" in n for n in fp.notes), fp.notes
+    assert not fingerprint(lambda ps: SteepestDescent(ps, 1.0, "linf"), steps=1_000).notes

@@ -124,7 +124,8 @@ def _residual_checks(ev: Evidence, run: ConvergenceRun, c: str, radius: float, e
              severity=INCONCLUSIVE,
              failure=f"budget too small: residual {e[-1]:.3g} > tol {tol:.3g}, still under the {RATE.name} envelope; "
                      f"at its pace the run needs ≈ {needed:.2g} steps")
-    why = f"≤ 1 under a C·r(t) envelope, {plateau:.3g} on a plateau (r = {RATE.name}); the bound is their geometric mean"
+    why = (f"≤ 1 under a C·r(t) envelope, {plateau:.3g} on a plateau (r = {RATE.name}); the bound is their geometric "
+           "mean")
     if e[-1] > tol:
         ev.check("residual growth over the last decade in units of the rate (a plateau above tol?)", growth, "<=",
                  math.sqrt(plateau), why,

@@ -104,7 +104,7 @@ class Fingerprint:
             self.verdict, self.geometry = INCONCLUSIVE, None
             self.reason = f"still consistent with {', '.join(standing)}: " + "; ".join(
                 f"{c}: {r}" for c in standing for r in self.reasons_of(c))
-        self.notes = self._gradient_notes()
+        self.notes = self._gradient_notes() + self._weight_decay_notes()
 
     def _gradient_notes(self) -> list[str]:
         """Where the gradient underflowed to 0 (no optimizer moves on from there), or fell below the optimizer's
@@ -122,6 +122,15 @@ class Fingerprint:
         t = int(self.run.steps[below[0]])
         return [f"‖∇L‖_F fell below the optimizer's eps = {eps:g} at step ≈ {t} (to {self.gradient_norms[-1]:.2g} at "
                 f"T): from there its step shrinks with the gradient instead of being scale-free"]
+
+    def _weight_decay_notes(self) -> list[str]:
+        """Weight decay keeps ‖θ‖ bounded: the run has no max-margin direction to name."""
+        decay = self.run.config.get("optimizer_options", {}).get("weight_decay")
+        if not isinstance(decay, (int, float)) or decay <= 0:
+            return []
+        return [f"weight_decay = {decay:g} keeps ‖θ‖ bounded: the limit is a regularised or norm-constrained minimiser "
+                f"(decoupled decay: argmin L s.t. ‖θ‖ ≤ 1/λ), not a max-margin direction — judge it with "
+                "verify.constrained.judge_constrained, or pass weight_decay=0"]
 
     def disagree(self, norm: str) -> bool:
         """Whether the iterate's and the heading's verdicts on `norm` contradict each other (PASS against FAIL)."""
