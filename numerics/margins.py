@@ -101,8 +101,8 @@ def _task(X, y, norm: Norm, num_classes) -> Dataset:
     want = 1 if ds.task == "binary" else 2
     if norm.ndim != want:
         hint = ("binary weights are vectors: use l1, l2, linf or lp:<p>" if want == 1 else
-                "multiclass weights are k×d matrices: use fro, spectral, nuclear, entry_l1, entry_linf "
-                "(labels in {−1, +1} are read as binary)")
+                "multiclass weights are k×d matrices: use fro, spectral, nuclear, schatten:<p>, entry_l1, "
+                "entry_linf, entry_lp:<p>, op_linf, op_l1 (labels in {−1, +1} are read as binary)")
         raise InvalidDataError(f"norm {norm.name!r} does not fit a {ds.task} problem: {hint}")
     return ds
 

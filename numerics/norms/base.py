@@ -35,7 +35,7 @@ class Norm(abc.ABC):
     solvers: tuple[str, ...]
     """cvxpy solvers in the order to try them for problems built on this norm's atom."""
     strongly_convex: bool = False
-    """Whether the unit ball is uniformly convex (ℓp and entrywise ℓp for 1 < p < ∞, Frobenius): then a small
+    """Whether the unit ball is uniformly convex (ℓp, entrywise ℓp and Schatten-p for 1 < p < ∞): then a small
     margin gap pins the direction to the unique maximiser (`direction_error`); polyhedral (ℓ1, ℓ∞) and
     spectral/nuclear balls have faces, so their max-margin solution may be a set and no such bound holds."""
     unique_lmo: bool = False
@@ -106,7 +106,8 @@ def register(prefix: str):
 
 def get(norm: str | Norm) -> Norm:
     """The norm named `norm` (``"l1"``, ``"l2"``, ``"linf"``, ``"lp:<p>"``, ``"fro"``, ``"spectral"``,
-    ``"nuclear"``, ``"entry_l1"``, ``"entry_linf"``, ``"entry_lp:<p>"``); a `Norm` is returned as is."""
+    ``"nuclear"``, ``"schatten:<p>"``, ``"entry_l1"``, ``"entry_linf"``, ``"entry_lp:<p>"``, ``"op_linf"``,
+    ``"op_l1"``, ``"row_linf_sum"``, ``"col_linf_sum"``); a `Norm` is returned as is."""
     if isinstance(norm, Norm):
         return norm
     prefix, _, arg = str(norm).partition(":")
