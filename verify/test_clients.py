@@ -48,7 +48,7 @@ def test_torch_sgd_with_and_without_momentum_tends_to_the_l2_max_margin(scale, e
                   "after 10⁵ steps, closing under the 1/log t envelope (INCONCLUSIVE at this budget); the claim is "
                   "stated at the plain run's effective step")
     # negative control: torch's Adam (defaults but lr) does not tend to the ℓ2 max margin
-    adam = fingerprint("torch.optim.Adam", lr=0.1, steps=steps, seed=SEED)
+    adam = fingerprint("torch.optim.Adam", lr=0.1, steps=steps // 5, seed=SEED)  # its ℓ2 gap plateaus by 2·10⁴
     evidence.record(**{"control torch.optim.Adam (lr=0.1) heading gaps": {c: adam.gap(c) for c in adam.judged}})
     evidence.include(adam.judged["l2"], expect="FAIL", name="torch.optim.Adam heading → l2 max margin")
     evidence.conclude()
@@ -123,7 +123,7 @@ def third_party(module: str):
                              "to the ℓ∞ max margin and exclude every other norm of the panel (η/√(t+1)).")
 def test_sign_based_third_party_optimizers_tend_to_the_linf_max_margin(scale, evidence):
     third_party("lion_pytorch"), third_party("pytorch_optimizer")
-    steps = scale.pick(100_000, 1_000_000)
+    steps = scale.pick(30_000, 300_000)  # normalized steps: heading gaps 0.0004–0.019 against tol 0.105 at 3·10⁴
     for spec, options in (("lion_pytorch.Lion", {"lr": 0.01}), ("pytorch_optimizer.SignSGD", {"lr": 0.1}),
                           ("pytorch_optimizer.SignSGD", {"lr": 0.1, "momentum": 0.0})):
         fp = fingerprint(spec, steps=steps, seed=SEED, **options)
