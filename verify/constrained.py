@@ -27,9 +27,9 @@ import numpy as np
 
 from numerics import norms
 from numerics.references import panel
-from verify.convergence import CERTIFIED, ROUNDING, TOL, ConvergenceRun
+from verify.convergence import CERTIFIED, ROUNDING, TOL, ConvergenceRun, rate_checks
 from verify.evidence import FAIL, INCONCLUSIVE, Evidence
-from verify.rates import Rate, envelope_growth, steps_needed
+from verify.rates import Rate
 
 RATE = Rate("1/√t", lambda t: 1 / math.sqrt(t),
             "decoupled weight decay with η_t = η/√(t+1): stationary up to the step's own size η_t")
@@ -114,30 +114,10 @@ def _moved(ev: Evidence, run: ConvergenceRun) -> bool:
 
 def _residual_checks(ev: Evidence, run: ConvergenceRun, c: str, radius: float, e: np.ndarray, tol: float) -> None:
     """The residual at T against the tolerance, and its trajectory against the rate's envelope."""
-    t, T = run.steps, run.budget
     floor = 10 * run.references.constrained(c, radius).certificate.rel_gap
-    growth = envelope_growth(t, np.maximum(e, floor), RATE.r, T)
-    plateau = RATE.decade_shrink(T)
-    needed = steps_needed(t, e, RATE.r, T, tol) if e[-1] > tol else T
-    ev.record(envelope_growth=growth, steps_needed=needed)
-    ev.check(f"{c}-ball residual at T", e[-1], "<=", tol, "the claim's tolerance (min(TOL, s_min/4))",
-             severity=INCONCLUSIVE,
-             failure=f"budget too small: residual {e[-1]:.3g} > tol {tol:.3g}, still under the {RATE.name} envelope; "
-                     f"at its pace the run needs ≈ {needed:.2g} steps")
-    why = (f"≤ 1 under a C·r(t) envelope, {plateau:.3g} on a plateau (r = {RATE.name}); the bound is their geometric "
-           "mean")
-    if e[-1] > tol:
-        ev.check("residual growth over the last decade in units of the rate (a plateau above tol?)", growth, "<=",
-                 math.sqrt(plateau), why,
-                 failure=f"the {c}-ball residual plateaus at {e[-1]:.3g} > tol {tol:.3g} (growth {growth:.3g} over "
-                         f"the last decade in units of {RATE.name}; {plateau:.3g} on a plateau)")
-    elif e[-1] > floor:
-        ev.check("residual growth over the last decade in units of the rate", growth, "<=", math.sqrt(plateau), why,
-                 severity=INCONCLUSIVE,
-                 failure=f"the residual {e[-1]:.3g} is within tol but not shrinking at the rate {RATE.name} (growth "
-                         f"{growth:.3g}): a point near the claim's minimiser, maybe not it")
-    else:
-        ev.note(f"the residual {e[-1]:.3g} is at what the reference resolves ({floor:.3g}): its envelope is not judged")
+    rate_checks(ev, run.steps, e, run.budget, RATE, tol, floor=floor, resolution=floor,
+                quantity=("residual", f"{c}-ball residual", f"{c}-ball residual at T"),
+                near="a point near the claim's minimiser, maybe not it", resolves="the reference")
 
 
 __all__ = ["RATE", "constrained_tolerance", "judge_constrained"]

@@ -299,32 +299,45 @@ def _integrity(ev: Evidence, run: ConvergenceRun, c: Norm, tol: float) -> None:
 
 def _gap_checks(ev: Evidence, run: ConvergenceRun, c: Norm, g: np.ndarray, tol: float) -> None:
     """The gap at T against the tolerance and its trajectory against the rate's envelope."""
-    t, T, r = run.steps, run.budget, run.rate
     ref = run.references.max_margin(c)
     resolution = max(run.step_resolution(c), 10 * ref.certificate.rel_gap)
-    growth = envelope_growth(t, np.maximum(g, 10 * ref.certificate.rel_gap), r.r, T)
+    ev.record(step_resolution=resolution)
+    rate_checks(ev, run.steps, g, run.budget, run.rate, tol, floor=10 * ref.certificate.rel_gap,
+                resolution=resolution, quantity=("gap", f"{c.name} gap", f"{c.name} margin gap at T"),
+                near="a limit near the claim's, maybe not it", resolves="one step or the reference")
+
+
+def rate_checks(ev: Evidence, t: np.ndarray, g: np.ndarray, T: int, r: Rate, tol: float, *, floor: float,
+                resolution: float, quantity: tuple[str, str, str], near: str, resolves: str) -> None:
+    """A quantity g_t that must tend to 0 at rate r (a margin gap, a constrained residual): g_T against `tol`
+    (INCONCLUSIVE above it while under the envelope: the budget is too small, with the steps the fitted envelope
+    needs), and its growth over the last decade in units of r — a plateau above tol is a FAIL; within tol but not
+    shrinking at the rate, INCONCLUSIVE; at or below `resolution` (what the run or the reference resolves) the
+    envelope is not judged. `floor` bounds g from below in the growth (the reference's precision). `quantity`
+    names it: (noun, the noun with its norm, the tolerance check's name)."""
+    noun, named, check = quantity
+    growth = envelope_growth(t, np.maximum(g, floor), r.r, T)
     plateau = r.decade_shrink(T)
     needed = steps_needed(t, g, r.r, T, tol) if g[-1] > tol else T
-    ev.record(step_resolution=resolution, envelope_growth=growth, steps_needed=needed)
-    ev.check(f"{c.name} margin gap at T", g[-1], "<=", tol, f"the claim's tolerance ({r.source})",
-             severity=INCONCLUSIVE,
-             failure=f"budget too small: gap {g[-1]:.3g} > tol {tol:.3g}, still under the {r.name} envelope; at its "
-                     f"pace the run needs ≈ {_steps(needed)} steps")
+    ev.record(envelope_growth=growth, steps_needed=needed)
+    ev.check(check, g[-1], "<=", tol, f"the claim's tolerance ({r.source})", severity=INCONCLUSIVE,
+             failure=f"budget too small: {noun} {g[-1]:.3g} > tol {tol:.3g}, still under the {r.name} envelope; at "
+                     f"its pace the run needs ≈ {_steps(needed)} steps")
     envelope = (f"≤ 1 under a C·r(t) envelope, {plateau:.3g} on a plateau (r = {r.name}); the bound is their "
                 "geometric mean")
     if g[-1] > max(tol, resolution):
-        ev.check("gap growth over the last decade in units of the rate (a plateau above tol?)", growth, "<=",
+        ev.check(f"{noun} growth over the last decade in units of the rate (a plateau above tol?)", growth, "<=",
                  math.sqrt(plateau), envelope,
-                 failure=f"the {c.name} gap plateaus at {g[-1]:.3g} > tol {tol:.3g} (growth {growth:.3g} over the last "
+                 failure=f"the {named} plateaus at {g[-1]:.3g} > tol {tol:.3g} (growth {growth:.3g} over the last "
                          f"decade in units of {r.name}; {plateau:.3g} on a plateau)")
     elif g[-1] > resolution:
-        ev.check("gap growth over the last decade in units of the rate", growth, "<=", math.sqrt(plateau), envelope,
-                 severity=INCONCLUSIVE,
-                 failure=f"the gap {g[-1]:.3g} is within tol but not shrinking at the rate {r.name} (growth "
-                         f"{growth:.3g}): a limit near the claim's, maybe not it")
+        ev.check(f"{noun} growth over the last decade in units of the rate", growth, "<=", math.sqrt(plateau),
+                 envelope, severity=INCONCLUSIVE,
+                 failure=f"the {noun} {g[-1]:.3g} is within tol but not shrinking at the rate {r.name} (growth "
+                         f"{growth:.3g}): {near}")
     else:
-        ev.note(f"the gap {g[-1]:.3g} is at what one step or the reference resolves ({resolution:.3g}): its "
-                "envelope is not judged")
+        ev.note(f"the {noun} {g[-1]:.3g} is at what {resolves} resolves ({resolution:.3g}): its envelope is not "
+                "judged")
 
 
 def _face_checks(ev: Evidence, run: ConvergenceRun, c: Norm) -> None:
@@ -355,4 +368,4 @@ def _steps(n: float) -> str:
 
 
 __all__ = ["TOL", "ConvergenceRun", "converge", "converge_each", "decisive_tolerance", "judge", "dual_radius",
-           "as_dataset", "heading"]
+           "as_dataset", "heading", "rate_checks"]
