@@ -196,3 +196,12 @@ def test_weight_decay_is_noted_as_a_constrained_minimiser_not_a_direction():
     fp = fingerprint(lambda ps: SteepestDescent(ps, 1.0, "linf", weight_decay=0.1), steps=1_000)
     assert any("weight_decay = 0.1 keeps ‖θ‖ bounded" in n for n in fp.notes), fp.notes
     assert not fingerprint(lambda ps: SteepestDescent(ps, 1.0, "linf"), steps=1_000).notes
+
+
+def test_an_optimizer_of_unknown_homogeneity_is_run_with_the_schedule_named_on_the_command_line(capsys, tmp_path):
+    """_Squared's steps are neither linear nor scale-free: the command says how to name a schedule, then runs."""
+    spec = f"{__name__}._Squared"
+    assert main(["fingerprint", spec, "--steps", "500", "--out", str(tmp_path)]) == 2
+    assert "--schedule inverse_sqrt or --schedule constant" in capsys.readouterr().err
+    assert main(["fingerprint", spec, "--steps", "500", "--schedule", "inverse_sqrt", "--out", str(tmp_path)]) in (0, 1)
+    assert "rate log t/√t" in capsys.readouterr().out

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,11 +75,14 @@ def fingerprint_main(argv: list[str]) -> int:
     parser.add_argument("--lr", type=float, default=None, help="learning rate (η of η/√(t+1) for scale-free steps)")
     parser.add_argument("--kind", choices=KINDS, default="binary", help="binary: w ∈ R^50; multiclass: W ∈ R^{10×10}")
     parser.add_argument("--steps", type=int, default=None, help="budget (default: verify.fingerprint.STEPS)")
+    parser.add_argument("--schedule", choices=SCHEDULES, default=None,
+                        help="for an optimizer whose first step is neither linear in the gradient nor scale-free: "
+                             "inverse_sqrt (η/√(t+1), rate log t/√t) or constant (η, rate 1/log t)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("fingerprint"), help="directory of the figure and JSON")
     args, rest = parser.parse_known_args(argv)
     try:
-        options = _options(rest)
+        options = {**_options(rest), **SCHEDULES.get(args.schedule, {})}
         fp = fingerprint(args.optimizer, args.kind, steps=args.steps, lr=args.lr, seed=args.seed, **options)
     except (OptimizerError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -88,6 +92,12 @@ def fingerprint_main(argv: list[str]) -> int:
     stem = args.out / f"{args.optimizer.rsplit('.', 1)[-1]}-{args.kind}"
     print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
     return 0 if fp.geometry else 1
+
+
+SCHEDULES = {"inverse_sqrt": {"rate": "inverse_sqrt", "scheduler": lambda optimizer: torch.optim.lr_scheduler.LambdaLR(
+                 optimizer, lambda t: (t + 1) ** -0.5)},
+             "constant": {"rate": "inverse_log"}}
+"""`--schedule`: a torch scheduler and the rate it calls for (`verify.rates`)."""
 
 
 def _options(rest: list[str]) -> dict:

@@ -241,7 +241,8 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     if scheduler is None and rate == "auto":
         if degree is None:
             raise OptimizerError(f"{name}'s steps are neither linear in the gradient nor scale-free on a first step: "
-                                 "pass rate= (and a scheduler) for it")
+                                 "pass rate= (and a scheduler) for it; on the command line, --schedule inverse_sqrt "
+                                 "or --schedule constant")
         schedule, rate = (inverse_sqrt(), "inverse_sqrt") if degree == 0 else (None, "inverse_log")
     else:
         schedule = None
