@@ -248,3 +248,20 @@ def xor(per_cluster: int, *, noise: float = 0.1, seed: int) -> Dataset:
     labels = np.array([1, 1, -1, -1])
     X = np.repeat(centres, per_cluster, axis=0) + noise * rng.standard_normal((4 * per_cluster, 2))
     return Dataset(X, np.repeat(labels, per_cluster), "binary", description=f"XOR, noise {noise:g}", seed=seed)
+
+
+def scaled_rademacher(n: int, d: int, *, low: float = 0.5, high: float = 1.5, seed: int) -> Dataset:
+    """Scaled Rademacher data (Baek, Song, Yun 2025, §3; their example x = (a, ±a, ±a, ±a)): every coordinate of
+    a point has the same magnitude, y_i x_i = a_i·(1, s_i) with s_i uniform on {±1}^{d−1}, a_i ~ U[low, high] (the
+    law of a_i is ours: the family fixes only the structure), labels uniform ±1 (point 0 positive, point 1
+    negative). Separable: e_1 has margin min_i a_i. A linear model's per-sample gradient −ℓ'(y_i<w, x_i>)·y_i x_i
+    then has all |coordinates| equal, so per-sample Adam's second moment is constant across coordinates
+    (`numerics.optim.variance.IncrementalAdam`). With n ≥ d e_1 is often every norm's max-margin direction (the
+    norms' solutions coincide); with n < d they are typically apart (certify with `numerics.references`)."""
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(low, high, n)
+    signs = np.concatenate([np.ones((n, 1)), rng.choice([-1.0, 1.0], size=(n, d - 1))], axis=1)
+    y = rng.choice([-1, 1], size=n)
+    y[:2] = [1, -1]
+    return Dataset((y * a)[:, None] * signs, y, "binary", description=f"scaled Rademacher, a ~ U[{low:g}, {high:g}]",
+                   seed=seed, teacher=np.eye(d)[0])
