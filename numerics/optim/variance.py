@@ -55,6 +55,7 @@ class SampleGradient:
         params = [W.detach()[None] if natural else W.detach()]
         X, y = self.X.to(W), self.y.to(W.device)
         if index is not None:
+            index = index.to(W.device)
             X, y = X[index], y[index]
         _, grad_out = self.loss.value_and_grad(self.model(params, X), y)
         (G,) = self.model.grad(params, X, grad_out)
@@ -135,7 +136,7 @@ class SVRG(SteepestDescent):
                     state["snapshot_gradient"] = self.gradient(state["snapshot"])
                 configurations = self.gradient.configurations(p)
                 index = torch.rand(configurations, self.gradient.n, generator=self._sampler).argsort(dim=1)
-                index = index[:, :self.batch_size].to(p.device)
+                index = index[:, :self.batch_size]
                 p.grad = (self.gradient(p, index) - self.gradient(state["snapshot"], index)
                           + state["snapshot_gradient"])
         self.steps += 1
