@@ -184,6 +184,25 @@ def _weight_decay_ignored(mp):
     mp.setattr(steepest.SteepestDescent, "__init__", without)
 
 
+def _svrg_snapshot_never_refreshed(mp):
+    from numerics.optim import variance
+
+    init = variance.SVRG.__init__
+
+    def frozen(self, *args, **kw):
+        init(self, *args, **kw)
+        self.epoch = float("inf")  # θ̃ = θ_0 and ∇F(θ_0) forever
+
+    mp.setattr(variance.SVRG, "__init__", frozen)
+
+
+def _incremental_adam_on_the_full_batch(mp):
+    from numerics.optim import variance
+
+    mp.setattr(variance, "cyclic",
+               lambda step, n, batch_size, configurations: torch.arange(n).expand(configurations, n))
+
+
 MUTANTS = [
     Mutant("nuclear LMO is the Frobenius one", "Nuclear.lmo returns G/‖G‖_F",
            "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "lemma lmo.nuclear",
@@ -229,4 +248,10 @@ MUTANTS = [
     Mutant("weight decay ignored", "SteepestDescent drops its decoupled weight decay",
            "verify.test_clients:test_what_holds_torch_muon_with_weight_decay_back_is_its_newton_schulz",
            "spectral-ball residual plateaus", _weight_decay_ignored),
+    Mutant("SVRG snapshot never refreshed", "SVRG keeps θ̃ = θ_0 and ∇F(θ_0): its estimator's correction never vanishes",
+           "verify.test_minibatch:test_stochastic_sign_descent_batch_size_momentum_and_variance_reduction",
+           "SVRG's estimator (batch 1) → ℓ∞", _svrg_snapshot_never_refreshed),
+    Mutant("Inc-Adam on the full batch", "IncrementalAdam's cyclic block is every point: it is full-batch Adam",
+           "verify.test_minibatch:test_per_sample_adam_tends_to_the_l2_max_margin",
+           "Inc-Adam (cyclic) → ℓ2 max margin", _incremental_adam_on_the_full_batch),
 ]
