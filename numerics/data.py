@@ -265,3 +265,18 @@ def scaled_rademacher(n: int, d: int, *, low: float = 0.5, high: float = 1.5, se
     y[:2] = [1, -1]
     return Dataset((y * a)[:, None] * signs, y, "binary", description=f"scaled Rademacher, a ~ U[{low:g}, {high:g}]",
                    seed=seed, teacher=np.eye(d)[0])
+
+
+def cyclic_shifts(base, description: str = "") -> Dataset:
+    """K classes from M base points b_m ∈ R^K: class c holds the cyclic shifts S^c b_m (S e_i = e_{i+1 mod K}),
+    n = MK points. The data are invariant under the joint shift (x, c) → (Sx, c + 1), and every norm here is
+    invariant under W → SWS⁻¹ (Schatten norms: S is orthogonal; entrywise norms: S permutes entries), so a unique
+    max-margin solution is circulant, W = Σ_t w_t S^t: its singular values are the moduli of the DFT of w and its
+    entries the w_t, each K times (Fan, Schmidt, Thrampoulidis 2025 claims, `verify/test_fan.py`)."""
+    base = np.atleast_2d(np.asarray(base, dtype=np.float64))
+    if base.ndim != 2 or base.shape[1] < 2:
+        raise InvalidDataError(f"base points must form an M × K array with K ≥ 2 classes; got shape {base.shape}")
+    M, K = base.shape
+    X = np.concatenate([np.roll(base, c, axis=1) for c in range(K)])
+    return Dataset(X, np.repeat(np.arange(K), M), "multiclass", K,
+                   description or f"cyclic shifts of {M} base point{'s' * (M > 1)}, {K} classes")
