@@ -205,3 +205,10 @@ def test_an_optimizer_of_unknown_homogeneity_is_run_with_the_schedule_named_on_t
     assert "--schedule inverse_sqrt or --schedule constant" in capsys.readouterr().err
     assert main(["fingerprint", spec, "--steps", "500", "--schedule", "inverse_sqrt", "--out", str(tmp_path)]) in (0, 1)
     assert "rate log t/√t" in capsys.readouterr().out
+
+
+def test_a_panel_of_ones_own_is_judged_each_norm_against_the_others():
+    fp = fingerprint(lambda ps: SteepestDescent(ps, 1.0, "linf"), steps=2_000, norms=("l2", "linf"))
+    assert list(fp.judged) == ["l2", "linf"] and list(fp.separations["linf"]) == ["l2"]
+    with pytest.raises(ValueError, match="needs at least two vector norms"):
+        fingerprint("torch.optim.SGD", lr=0.1, norms=("l2", "nuclear"))

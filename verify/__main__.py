@@ -78,11 +78,15 @@ def fingerprint_main(argv: list[str]) -> int:
     parser.add_argument("--schedule", choices=SCHEDULES, default=None,
                         help="for an optimizer whose first step is neither linear in the gradient nor scale-free: "
                              "inverse_sqrt (η/√(t+1), rate log t/√t) or constant (η, rate 1/log t)")
+    parser.add_argument("--norms", default=None,
+                        help="comma-separated norms replacing the panel, e.g. nuclear,fro,spectral,schatten:3")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("fingerprint"), help="directory of the figure and JSON")
     args, rest = parser.parse_known_args(argv)
     try:
         options = {**_options(rest), **SCHEDULES.get(args.schedule, {})}
+        if args.norms:
+            options["norms"] = tuple(args.norms.split(","))
         fp = fingerprint(args.optimizer, args.kind, steps=args.steps, lr=args.lr, seed=args.seed, **options)
     except (OptimizerError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

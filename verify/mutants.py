@@ -203,6 +203,13 @@ def _incremental_adam_on_the_full_batch(mp):
                lambda step, n, batch_size, configurations: torch.arange(n).expand(configurations, n))
 
 
+def _normalized_gd_as_schatten3_descent(mp):
+    from verify import claims, test_fan
+
+    mp.setattr(test_fan, "steepest",
+               lambda norm, *a, **kw: claims.steepest("fro" if norm == "schatten:3" else norm, *a, **kw))
+
+
 MUTANTS = [
     Mutant("nuclear LMO is the Frobenius one", "Nuclear.lmo returns G/‖G‖_F",
            "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "lemma lmo.nuclear",
@@ -254,4 +261,7 @@ MUTANTS = [
     Mutant("Inc-Adam on the full batch", "IncrementalAdam's cyclic block is every point: it is full-batch Adam",
            "verify.test_minibatch:test_per_sample_adam_tends_to_the_l2_max_margin",
            "Inc-Adam (cyclic) → ℓ2 max margin", _incremental_adam_on_the_full_batch),
+    Mutant("normalized GD posing as Schatten-3 descent", "the claim's schatten:3 steepest descent is normalized GD",
+           "verify.test_fan:test_schatten_p_steepest_descent_tends_to_its_own_max_margin", "rival fro",
+           _normalized_gd_as_schatten3_descent),
 ]
