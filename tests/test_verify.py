@@ -182,7 +182,10 @@ def test_report_renders_and_compiles(tmp_path):
                                     "parts": [{"claim": "GD → ℓ2", "expect": "FAIL", "verdict": "INCONCLUSIVE",
                                                "reasons": ["budget too small: gap 0.1 > tol 0.05"],
                                                "measured": {"tol": 0.05, "separations": {"l1": 0.3, "linf": 0.2}},
-                                               "checks": [], "trajectories": {}}],
+                                               "checks": [], "trajectories": {}},
+                                              {"claim": "Rprop → ℓ1", "expect": "FAIL", "verdict": "FAIL",
+                                               "reasons": ["did not move: θ_T = θ_0"], "measured": {"norm": "l1"},
+                                               "checks": [], "trajectories": {}}],  # judged no further: no tol
                                     "trajectories": {"gap": {"steps": [1, 10, 100], "values": [1.0, 0.1, 0.01]}}}},
                       {"id": "c.d", "paper": "R", "lemmas": [], "statement": "s", "outcome": "ERROR",
                        "reason": "RuntimeError: boom_1", "seconds": 0.1}],

@@ -86,7 +86,7 @@ check & measured & & bound & \\ \hline
 \end{longtable}
 ((* for part in c.evidence.parts *))
 \noindent\emph{((( part.claim | e_tex )))} (expected ((( part.expect ))), got ((( verdict(part.verdict) )))((* if part.reasons *)): ((( part.reasons | join("; ") | e_tex )))((* endif *)).
-((* if part.measured.separations *))
+((* if part.measured.get("separations") *))
 Tolerance ((( part.measured.tol | num ))); certified separations from the rivals: ((* for rival, value in part.measured.separations.items() *))((( rival | e_tex ))) ((( value | num )))((* if not loop.last *)), ((* endif *))((* endfor *)).
 ((* endif *))
 Checks: ((* for k in part.checks *))((( k.name | e_tex ))) ((( k.measured | num ))) ((( k.op | op ))) ((( k.bound | num )))((( "" if k.passed else " [fails]" )))((* if not loop.last *)); ((* endif *))((* endfor *)).
