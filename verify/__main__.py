@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,7 +66,7 @@ def fingerprint_main(argv: list[str]) -> int:
     command does not know (`--weight_decay 0`) go to the optimizer, their values read as Python literals.
     Exit 0 when a panel norm is named, 1 when none or undecided, 2 on bad input (one line naming the cause)."""
     from numerics.errors import OptimizerError
-    from verify.fingerprint import KINDS, fingerprint
+    from verify.fingerprint import KINDS, SCHEDULES, fingerprint
 
     parser = argparse.ArgumentParser(prog="python -m verify fingerprint",
                                      description="which panel norm's max margin an optimizer tends to")
@@ -75,7 +74,7 @@ def fingerprint_main(argv: list[str]) -> int:
     parser.add_argument("--lr", type=float, default=None, help="learning rate (η of η/√(t+1) for scale-free steps)")
     parser.add_argument("--kind", choices=KINDS, default="binary", help="binary: w ∈ R^50; multiclass: W ∈ R^{10×10}")
     parser.add_argument("--steps", type=int, default=None, help="budget (default: verify.fingerprint.STEPS)")
-    parser.add_argument("--schedule", choices=SCHEDULES, default=None,
+    parser.add_argument("--schedule", choices=("inverse_sqrt", "constant"), default=None,
                         help="for an optimizer whose first step is neither linear in the gradient nor scale-free: "
                              "inverse_sqrt (η/√(t+1), rate log t/√t) or constant (η, rate 1/log t)")
     parser.add_argument("--norms", default=None,
@@ -96,12 +95,6 @@ def fingerprint_main(argv: list[str]) -> int:
     stem = args.out / f"{args.optimizer.rsplit('.', 1)[-1]}-{args.kind}"
     print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
     return 0 if fp.geometry else 1
-
-
-SCHEDULES = {"inverse_sqrt": {"rate": "inverse_sqrt", "scheduler": lambda optimizer: torch.optim.lr_scheduler.LambdaLR(
-                 optimizer, lambda t: (t + 1) ** -0.5)},
-             "constant": {"rate": "inverse_log"}}
-"""`--schedule`: a torch scheduler and the rate it calls for (`verify.rates`)."""
 
 
 def _options(rest: list[str]) -> dict:

@@ -27,7 +27,7 @@ import numpy as np
 
 from numerics import norms
 from numerics.references import panel
-from verify.convergence import CERTIFIED, ROUNDING, TOL, ConvergenceRun, rate_checks
+from verify.convergence import CERTIFIED, ROUNDING, TOL, ConvergenceRun, moved, rate_checks
 from verify.evidence import FAIL, INCONCLUSIVE, Evidence
 from verify.rates import Rate
 
@@ -52,7 +52,7 @@ def judge_constrained(run: ConvergenceRun, claim: str, radius: float, *, rivals=
     ev = Evidence(name or f"{run.optimizer} → argmin L s.t. ‖θ‖_{c} ≤ {radius:g}")
     ev.config.update(run.config)
     ev.record(norm=c, radius=radius, steps=run.budget, seconds=run.seconds, rate=RATE.name, rivals=rivals)
-    if not _moved(ev, run):
+    if not moved(ev, run):
         return ev
     refs, ds = run.references, run.data
     ref = refs.constrained(c, radius)
@@ -97,19 +97,6 @@ def judge_constrained(run: ConvergenceRun, claim: str, radius: float, *, rivals=
 def _rivals(claim: str, rivals) -> list[str]:
     c = norms.get(claim).name
     return [norms.get(r).name for r in (panel(c) if rivals is None else rivals) if norms.get(r).name != c]
-
-
-def _moved(ev: Evidence, run: ConvergenceRun) -> bool:
-    """The run's soundness, each a FAIL with its cause: finite and moved. False stops the judging."""
-    finite = run.diverged_at is None
-    ev.check("parameters stay finite", float(finite), "==", 1.0, "a diverged run has no limit",
-             failure=f"diverged at step {run.diverged_at} (non-finite parameters)")
-    if not finite:
-        return False
-    moved = float(np.linalg.norm(run.final - run.weights[0]))
-    ev.check("‖θ_T − θ_0‖", moved, ">", 0.0, "a run must move to reach a minimiser",
-             failure="did not move: θ_T = θ_0 (a zero learning rate or a zero step)")
-    return moved > 0
 
 
 def _residual_checks(ev: Evidence, run: ConvergenceRun, c: str, radius: float, e: np.ndarray, tol: float) -> None:

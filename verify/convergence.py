@@ -256,17 +256,22 @@ def decisive_tolerance(refs: References, claim: str | Norm, rivals: tuple[str, .
     return min(refs.separation(c, r).value for r in rivals) / 4
 
 
-def _ran(ev: Evidence, run: ConvergenceRun, c: Norm) -> bool:
-    """The run's own soundness, each a FAIL with its cause: finite, moved, separated. False stops the judging."""
+def moved(ev: Evidence, run: ConvergenceRun) -> bool:
+    """The run's soundness, each a FAIL with its cause: finite parameters, and a move. False stops the judging."""
     finite = run.diverged_at is None
-    ev.check("parameters stay finite", float(finite), "==", 1.0, "a diverged run has no direction",
+    ev.check("parameters stay finite", float(finite), "==", 1.0, "a diverged run has no limit",
              failure=f"diverged at step {run.diverged_at} (non-finite parameters)")
     if not finite:
         return False
-    moved = float(np.linalg.norm(run.final - run.weights[0]))
-    ev.check("‖θ_T − θ_0‖", moved, ">", 0.0, "a run must move to have a direction",
+    distance = float(np.linalg.norm(run.final - run.weights[0]))
+    ev.check("‖θ_T − θ_0‖", distance, ">", 0.0, "a run must move to have a limit",
              failure="did not move: θ_T = θ_0 (a zero learning rate or a zero step)")
-    if not moved > 0:
+    return distance > 0
+
+
+def _ran(ev: Evidence, run: ConvergenceRun, c: Norm) -> bool:
+    """The run's own soundness, each a FAIL with its cause: finite, moved, separated. False stops the judging."""
+    if not moved(ev, run):
         return False
     least = float(np.min(margins(torch.as_tensor(run.data.X), torch.as_tensor(run.data.y), torch.as_tensor(run.final),
                                  multiclass=run.data.task == "multiclass").numpy()))
@@ -368,4 +373,4 @@ def _steps(n: float) -> str:
 
 
 __all__ = ["TOL", "ConvergenceRun", "converge", "converge_each", "decisive_tolerance", "judge", "dual_radius",
-           "as_dataset", "heading", "rate_checks"]
+           "as_dataset", "heading", "moved", "rate_checks"]

@@ -47,6 +47,11 @@ from verify.convergence import ConvergenceRun, converge, decisive_tolerance, hea
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Evidence, plain
 
 KINDS = ("binary", "multiclass")
+SCHEDULES = {"inverse_sqrt": {"rate": "inverse_sqrt", "scheduler": lambda optimizer: torch.optim.lr_scheduler.LambdaLR(
+                 optimizer, lambda t: (t + 1) ** -0.5)},
+             "constant": {"rate": "inverse_log"}}
+"""Named schedules for an optimizer of unknown homogeneity (`--schedule`): fingerprint options — a torch scheduler
+and the rate it calls for (`verify.rates`)."""
 STEPS = {"binary": 100_000, "multiclass": 50_000}
 """Default budgets: under a minute of training each on 2 CPU cores (the optimizer's own Python step dominates)."""
 
@@ -283,4 +288,4 @@ def gradient_norms(run: ConvergenceRun) -> np.ndarray:
     return G.reshape(len(W), -1).norm(dim=1).numpy()
 
 
-__all__ = ["Fingerprint", "KINDS", "STEPS", "fingerprint", "panel_data"]
+__all__ = ["Fingerprint", "KINDS", "SCHEDULES", "STEPS", "fingerprint", "panel_data"]

@@ -19,7 +19,7 @@ from verify.claims import SEED, known_failure, unit_scale
 from verify.constrained import judge_constrained
 from verify.convergence import converge
 from verify.evidence import INCONCLUSIVE
-from verify.fingerprint import fingerprint, panel_data
+from verify.fingerprint import SCHEDULES, fingerprint, panel_data
 
 
 def include_fingerprint(evidence, fp, claimed: str) -> None:
@@ -296,7 +296,7 @@ def test_fingerprints_of_optimizers_theory_is_silent_on(scale, evidence):
             evidence.include(ev, expect="PASS" if c == geometry else "FAIL", name=f"{fp.call} heading → {c}")
     if importlib.util.find_spec("pytorch_optimizer") is not None:
         soap = fingerprint("pytorch_optimizer.SOAP", steps=steps, seed=SEED, lr=0.01, weight_decay=0.0,
-                           rate="inverse_sqrt", scheduler=lambda opt: torch.optim.lr_scheduler.LambdaLR(opt, lambda t: (t + 1) ** -0.5))
+                           **SCHEDULES["inverse_sqrt"])
         evidence.record(**{soap.call: {"verdict": soap.verdict, "reason": soap.reason,
                                        "heading gaps": {c: soap.gap(c) for c in soap.judged}}})
         evidence.note(f"{soap.call}: {soap.verdict} — {soap.reason} (its first step is not scale-free, so the "
