@@ -124,10 +124,8 @@ def constrained_minimum(ds: Dataset, norm: str | Norm, radius: float, *, loss: s
         if W.value is None:
             return Certificate(math.nan, math.nan, rtol)
         V = _into_ball(np.asarray(W.value, dtype=np.float64), norm, radius)
-        value, G = loss_and_gradient(ds, V, loss)
-        gap = float((G * V).sum() + radius * norm.dual_norm(G))
         points.append(V)
-        return Certificate(float(value) - max(gap, 0.0), float(value), rtol)
+        return frank_wolfe_certificate(ds, V, norm, radius, loss, rtol)
 
     points: list[np.ndarray] = []
     what = f"min L s.t. ‖W‖_{norm.name} ≤ {radius:g}"
@@ -145,6 +143,30 @@ def constrained_minimum(ds: Dataset, norm: str | Norm, radius: float, *, loss: s
         attempts = error.attempts + more
     return ConstrainedMinimum(norm.name, float(radius), loss, points[-1], attempt.certificate, attempt.solver,
                               attempts, time.perf_counter() - start)
+
+
+def frank_wolfe_certificate(ds: Dataset, V: np.ndarray, norm: Norm, radius: float, loss: str,
+                            rtol: float = CERTIFICATE_RTOL) -> Certificate:
+    """[L(V) − g, L(V)] for V in the ball, g = <∇L(V), V> + R‖∇L(V)‖_* ≥ L(V) − L* (convexity: L* ≥ L(V) +
+    min_{‖U‖≤R} <∇L(V), U − V>), in float64."""
+    value, G = loss_and_gradient(ds, V, loss)
+    gap = float((G * V).sum() + radius * norm.dual_norm(G))
+    return Certificate(float(value) - max(gap, 0.0), float(value), rtol)
+
+
+def recertify(ds: Dataset, W, *, norm: str, radius: float, loss: str, solver: str,
+              seconds: float) -> ConstrainedMinimum | None:
+    """The constrained minimum at a stored point W, its Frank–Wolfe bracket recomputed; None if W is not in the
+    ball or the bracket no longer closes."""
+    norm = norms.get(norm)
+    W = np.asarray(W, dtype=np.float64)
+    if W.shape != ds.weight_shape or not np.all(np.isfinite(W)) or norm.value(W) > radius * (1 + 1e-12):
+        return None
+    certificate = frank_wolfe_certificate(ds, W, norm, radius, loss)
+    if not certificate.ok:
+        return None
+    return ConstrainedMinimum(norm.name, float(radius), loss, W, certificate, solver,
+                              (Attempt(solver, "loaded from the cache", 0.0, certificate),), seconds)
 
 
 def _objective(ds: Dataset, W: cp.Variable, loss: str) -> cp.Expression:

@@ -4,23 +4,34 @@ between them (the hypotheses a claim is told apart from).
     refs = references(ds)                 # the same object for the same data (keyed by its bytes)
     refs.max_margin("nuclear"); refs.face("linf"); refs.separation(claim="l2", rival="linf").value
 
-A claim, its template and its controls ask the one cache instead of solving again (one process; the
-persistent, cross-process cache is a separate piece of work).
+A claim, its template and its controls ask the one object instead of solving again. Across processes and runs
+the answers persist in `numerics.cache` (xdist workers, Ray tasks and the next run share them): an entry is
+used only after its certificate is recomputed here from the stored points and closes as a fresh solve's must
+(max margins: the normalized margin of W and the dual norm of Σλz; separations: the c-margin of the closest
+point and the weak-duality bound from the stored λ, μ, h; constrained minima: the Frank–Wolfe bracket at W).
+An entry that does not re-certify is solved again and overwritten. `ACCOUNT` counts, per process, the seconds
+spent solving and how many answers were solved, loaded or rejected.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections import Counter
 from functools import cached_property
+from typing import Callable
 
 import numpy as np
 
-from numerics import constrained as constrained_module, norms
+from numerics import cache, constrained as constrained_module, norms
+from numerics import separation as separation_module
 from numerics.data import Dataset
 from numerics.constrained import ConstrainedMinimum, ConstrainedSeparation
-from numerics.margins import MaxMargin, OptimalFace, max_margin
+from numerics.margins import CERTIFICATE_RTOL, SUPPORT_TOL, MaxMargin, OptimalFace, max_margin, normalized_margin
+from numerics.margins import signed_points
 from numerics.norms import Norm
 from numerics.separation import Separation, separation
+from numerics.solve import Attempt, Certificate
 
 VECTOR_PANEL = ("l1", "lp:1.5", "l2", "lp:3", "linf")
 MATRIX_PANEL = ("nuclear", "fro", "spectral", "entry_l1", "entry_linf")
@@ -45,7 +56,9 @@ class References:
     def max_margin(self, norm: str | Norm) -> MaxMargin:
         name = norms.get(norm).name
         if name not in self._margins:
-            self._margins[name] = max_margin(self.data, norm=name)
+            self._margins[name] = self._persisted(
+                "max_margin", {"norm": name}, lambda: max_margin(self.data, norm=name), _margin_entry,
+                lambda meta, arrays: _margin_from_entry(self.data, meta, arrays))
         return self._margins[name]
 
     def face(self, norm: str | Norm) -> OptimalFace:
@@ -58,14 +71,22 @@ class References:
         """s(rival → claim): the smallest relative claim-margin gap of any limit of the rival."""
         key = norms.get(claim).name, norms.get(rival).name
         if key not in self._separations:
-            self._separations[key] = separation(self.data, self.max_margin(key[0]), self.max_margin(key[1]))
+            c, r = self.max_margin(key[0]), self.max_margin(key[1])
+            self._separations[key] = self._persisted(
+                "separation", {"claim": key[0], "rival": key[1]}, lambda: separation(self.data, c, r),
+                _separation_entry, lambda meta, arrays: separation_module.recertify(
+                    self.data, c, r, arrays["closest"], *(arrays[part] for part in ("lam", "mu", "h")),
+                    solver=meta["solver"], seconds=meta["seconds"], bounded_only=meta["bounded_only"]))
         return self._separations[key]
 
     def constrained(self, norm: str | Norm, radius: float) -> ConstrainedMinimum:
         """The certified minimiser of L over ‖W‖ ≤ radius (`numerics.constrained`)."""
         key = norms.get(norm).name, float(radius)
         if key not in self._constrained:
-            self._constrained[key] = constrained_module.constrained_minimum(self.data, key[0], key[1])
+            self._constrained[key] = self._persisted(
+                "constrained", {"norm": key[0], "radius": key[1]},
+                lambda: constrained_module.constrained_minimum(self.data, key[0], key[1]), _constrained_entry,
+                lambda meta, arrays: constrained_module.recertify(self.data, arrays["W"], **meta))
         return self._constrained[key]
 
     def constrained_separation(self, claim: str | Norm, rival: str | Norm, radius: float) -> ConstrainedSeparation:
@@ -77,6 +98,25 @@ class References:
     @cached_property
     def key(self) -> str:
         return dataset_key(self.data)
+
+    def _persisted(self, kind: str, arguments: dict, solve: Callable, entry: Callable, from_entry: Callable):
+        """`solve()`, or the stored answer of the same question if it re-certifies (`from_entry` returns None
+        when it does not); a solved answer is stored as `entry(answer)` = (meta, arrays)."""
+        store = cache.store()
+        name = cache.key(kind, self.key, **arguments) if store else None
+        if store and (stored := store.load(name)) is not None:
+            answer = from_entry(*stored)
+            if answer is not None:
+                ACCOUNT["loaded"] += 1
+                return answer
+            ACCOUNT["rejected"] += 1
+        start = time.perf_counter()
+        answer = solve()
+        ACCOUNT["solving seconds"] += time.perf_counter() - start
+        ACCOUNT["solved"] += 1
+        if store:
+            store.save(name, *entry(answer))
+        return answer
 
 
 def dataset_key(ds: Dataset) -> str:
@@ -90,6 +130,9 @@ def dataset_key(ds: Dataset) -> str:
 
 
 _CACHE: dict[str, References] = {}
+ACCOUNT: Counter = Counter()
+"""This process's reference work: "solved", "loaded", "rejected" (entries that did not re-certify) and
+"solving seconds"."""
 
 
 def references(ds: Dataset) -> References:
@@ -103,3 +146,47 @@ def references(ds: Dataset) -> References:
 def forget() -> None:
     """Drop every cached reference (after the code that computes them was changed, e.g. by a mutant)."""
     _CACHE.clear()
+
+
+def margin_certificate(ds: Dataset, W: np.ndarray, duals: np.ndarray, norm: str | Norm,
+                       rtol: float = CERTIFICATE_RTOL) -> Certificate:
+    """The max margin's bracket from a point and multipliers alone: γ(W/‖W‖) ≤ γ* ≤ ‖Σ_r λ_r z_r‖_* with λ the
+    multipliers (per point binary, per (point, rival class) multiclass) clipped and normalised onto the simplex
+    (weak duality: γ ≤ λᵀZw ≤ ‖Zᵀλ‖_*‖w‖ for ‖w‖ ≤ 1)."""
+    norm = norms.get(norm)
+    Z, point, rival = signed_points(ds)
+    lam = np.clip(duals[point] if ds.task == "binary" else duals[point, rival], 0, None)
+    if not lam.sum() > 0:
+        return Certificate(np.nan, np.nan, rtol)
+    upper = float(norm.dual_norm(np.asarray(Z.T @ (lam / lam.sum())).reshape(ds.weight_shape)))
+    return Certificate(float(normalized_margin(ds.X, ds.y, W, norm)), upper, rtol)
+
+
+def _margin_entry(m: MaxMargin) -> tuple[dict, dict]:
+    return ({"norm": m.norm, "solver": m.solver, "status": m.status, "seconds": m.seconds},
+            {"W": m.W, "duals": m.duals})
+
+
+def _margin_from_entry(ds: Dataset, meta: dict, arrays: dict) -> MaxMargin | None:
+    norm = norms.get(meta["norm"])
+    W, duals = np.asarray(arrays["W"], dtype=np.float64), np.asarray(arrays["duals"], dtype=np.float64)
+    if W.shape != ds.weight_shape or duals.shape[0] != ds.n or not np.all(np.isfinite(W)):
+        return None
+    certificate = margin_certificate(ds, W, duals, norm)
+    if not certificate.ok:
+        return None
+    per_point = duals if duals.ndim == 1 else duals.sum(1)
+    return MaxMargin(W / norm.value(W), certificate.lower, duals, np.flatnonzero(per_point > SUPPORT_TOL), norm.name,
+                     ds.task, meta["solver"], meta["status"], certificate,
+                     (Attempt(meta["solver"], "loaded from the cache", 0.0, certificate),), meta["seconds"])
+
+
+def _separation_entry(s: Separation) -> tuple[dict, dict]:
+    lam, mu, h = s.multipliers
+    return ({"solver": s.solver, "seconds": s.seconds, "bounded_only": not s.certificate.ok},
+            {"closest": s.closest, "lam": lam, "mu": mu, "h": h})
+
+
+def _constrained_entry(m: ConstrainedMinimum) -> tuple[dict, dict]:
+    return ({"norm": m.norm, "radius": m.radius, "loss": m.loss, "solver": m.solver, "seconds": m.seconds},
+            {"W": m.W})

@@ -55,7 +55,8 @@ class Separation:
     """s(rival → claim): every limit of the rival has a relative `claim`-margin gap of at least `value`.
 
     `closest` is a point of the rival's optimal face (unit `claim` norm) with the largest `claim` margin,
-    `certificate` brackets that margin M; `value` = max(0, 1 − M_upper/γ*_c,lower)."""
+    `certificate` brackets that margin M; `value` = max(0, 1 − M_upper/γ*_c,lower). `multipliers` are the
+    (λ, μ, h) of (D) that give the upper bound (`recertify` recomputes it from them)."""
 
     claim: str
     rival: str
@@ -65,6 +66,7 @@ class Separation:
     solver: str
     attempts: tuple[Attempt, ...]
     seconds: float
+    multipliers: tuple[np.ndarray, np.ndarray, np.ndarray]
 
     def summary(self) -> dict:
         return {"claim": self.claim, "rival": self.rival, "separation": self.value,
@@ -98,12 +100,12 @@ def separation(ds: Dataset, claim: MaxMargin, rival: MaxMargin, *, rtol: float =
         if not total > 0:
             return Certificate(np.nan, np.nan, rtol)
         lam, mu = np.clip(fits.dual_value, 0, None) / total, np.clip(face.dual_value, 0, None) / total
-        upper = _dual_bound(Z.T @ (lam + mu), min(floor, met) * mu.sum(), shape, c, r)
-        certificate = Certificate(float(normalized_margin(ds.X, ds.y, V, c)), upper, rtol)
-        points.append((certificate, V))
+        h = _best_h(Z.T @ (lam + mu), min(floor, met) * mu.sum(), shape, c, r)
+        certificate = _certificate(ds, Z, V, (lam, mu, h), c, r, rival, rtol)
+        points.append((certificate, V, (lam, mu, h)))
         return certificate
 
-    points: list[tuple[Certificate, np.ndarray]] = []  # each certified attempt's point of the rival's face
+    points: list[tuple] = []  # each certified attempt's (certificate, point of the rival's face, multipliers)
     try:
         attempt, attempts = solve_certified(problem, SOLVERS, certify, f"the separation {r.name} → {c.name}")
     except SolverError as error:  # no bracket within rtol: the least valid upper bound still bounds s from below
@@ -111,10 +113,42 @@ def separation(ds: Dataset, claim: MaxMargin, rival: MaxMargin, *, rtol: float =
         if not bounded:
             raise
         attempt, attempts = min(bounded, key=lambda a: a.certificate.upper), error.attempts
-    closest = next(V for certificate, V in points if certificate is attempt.certificate)
+    closest, multipliers = next((V, m) for certificate, V, m in points if certificate is attempt.certificate)
     value = max(0.0, 1 - attempt.certificate.upper / claim.certificate.lower)
     return Separation(c.name, r.name, value, closest / c.value(closest), attempt.certificate, attempt.solver,
-                      attempts, time.perf_counter() - start)
+                      attempts, time.perf_counter() - start, multipliers)
+
+
+def recertify(ds: Dataset, claim: MaxMargin, rival: MaxMargin, closest, lam, mu, h, *, solver: str,
+              seconds: float, bounded_only: bool, rtol: float = SEPARATION_RTOL) -> Separation | None:
+    """The separation from a stored point of the rival's face and multipliers (λ, μ, h), its bracket recomputed
+    in float64 as `separation` computes it; None if it no longer closes (or, for a `bounded_only` answer whose
+    bracket never closed, if the upper bound is not finite)."""
+    c, r = norms.get(claim.norm), norms.get(rival.norm)
+    arrays = [np.asarray(a, dtype=np.float64) for a in (closest, lam, mu, h)]
+    if arrays[0].shape != rival.W.shape or not all(np.all(np.isfinite(a)) for a in arrays):
+        return None
+    Z, _, _ = signed_points(ds)
+    V, lam, mu, h = arrays
+    certificate = _certificate(ds, Z, V, (lam, mu, h), c, r, rival, rtol)
+    if not (certificate.ok or bounded_only and np.isfinite(certificate.upper)):
+        return None
+    value = max(0.0, 1 - certificate.upper / claim.certificate.lower)
+    return Separation(c.name, r.name, value, V / c.value(V), certificate, solver,
+                      (Attempt(solver, "loaded from the cache", 0.0, certificate),), seconds, (lam, mu, h))
+
+
+def _certificate(ds: Dataset, Z, V: np.ndarray, multipliers, c: Norm, r: Norm, rival: MaxMargin,
+                 rtol: float) -> Certificate:
+    """[γ_c(V), ‖Zᵀ(λ + μ) − h‖_{c*}] with h scaled into its ball ‖h‖_{r*} ≤ f'Σμ, f' = min(f_r, γ_r(V)): the
+    face of floor f' holds F_r, so this bounds M (module docstring)."""
+    lam, mu, h = multipliers
+    floor = rival.margin * (1 - rival.certificate.rtol)
+    radius = min(floor, float(normalized_margin(ds.X, ds.y, V, r))) * mu.sum()
+    size = float(r.dual_norm(h))
+    h = h * min(1.0, radius / size) if size > 0 else h
+    upper = float(c.dual_norm(np.asarray(Z.T @ (lam + mu)).reshape(V.shape) - h))
+    return Certificate(float(normalized_margin(ds.X, ds.y, V, c)), upper, rtol)
 
 
 def _into_face(ds: Dataset, W: np.ndarray, r: Norm, rival: MaxMargin, least: float) -> tuple[np.ndarray, float]:
@@ -130,13 +164,12 @@ def _into_face(ds: Dataset, W: np.ndarray, r: Norm, rival: MaxMargin, least: flo
     return V, float(normalized_margin(ds.X, ds.y, V, r))
 
 
-def _dual_bound(G: np.ndarray, radius: float, shape, c: Norm, r: Norm) -> float:
-    """min_h ‖G − h‖_{c*} over ‖h‖_{r*} ≤ radius, as a certified upper bound: the solver's h (0 if none)
-    scaled into the ball, then ‖G − h‖_{c*} in float64."""
+def _best_h(G: np.ndarray, radius: float, shape, c: Norm, r: Norm) -> np.ndarray:
+    """argmin_h ‖G − h‖_{c*} over ‖h‖_{r*} ≤ radius by a small convex solve, the solver's point scaled into the
+    ball; h = 0 (always feasible) if no solver returns a better one."""
     G = np.asarray(G, dtype=np.float64).reshape(shape)
     h = cp.Variable(shape)
     problem = cp.Problem(cp.Minimize(c.dual.cvxpy(G - h)), [r.dual.cvxpy(h) <= radius])
-    best = float(c.dual_norm(G))  # h = 0 is always feasible
     for solver in ("CLARABEL", "SCS"):
         try:
             with warnings.catch_warnings():  # "may be inaccurate": any h scaled into the ball gives a valid bound
@@ -144,10 +177,9 @@ def _dual_bound(G: np.ndarray, radius: float, shape, c: Norm, r: Norm) -> float:
                 problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
         except cp.error.SolverError:
             continue
-        if h.value is not None:
-            value = np.asarray(h.value)
-            size = float(r.dual_norm(value))
-            value = value * min(1.0, radius / size) if size > 0 else value
-            best = min(best, float(c.dual_norm(G - value)))
-            break
-    return best
+        if h.value is not None and np.all(np.isfinite(h.value)):
+            candidate = np.asarray(h.value, dtype=np.float64)
+            size = float(r.dual_norm(candidate))
+            candidate = candidate * min(1.0, radius / size) if size > 0 else candidate
+            return candidate if c.dual_norm(G - candidate) < c.dual_norm(G) else np.zeros(shape)
+    return np.zeros(shape)

@@ -12,12 +12,14 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import os
 from dataclasses import dataclass
 from typing import Callable
 
 import sympy
 import torch
 
+from numerics import cache
 from numerics import references as references_module
 from verify.evidence import ClaimEvidence, ClaimFailed, ClaimInconclusive, forget_lemma_checks
 
@@ -37,7 +39,8 @@ class Mutant:
 
 def run_claim(target: str, scale) -> ClaimEvidence:
     """Run the checklist claim `module:function[param=value]` outside pytest and return its evidence, with every
-    cache of computed references and lemma checks dropped before and after (a mutant changes what they hold)."""
+    cache of computed references and lemma checks dropped before and after and the persistent store off (a
+    mutant changes what they hold)."""
     location, _, param = target.partition("[")
     module, function = location.split(":")
     test = getattr(importlib.import_module(module), function)
@@ -49,6 +52,8 @@ def run_claim(target: str, scale) -> ClaimEvidence:
         kwargs["scale"] = scale
     references_module.forget()
     forget_lemma_checks()
+    persistent = os.environ.pop(cache.ENV_DIR, None), os.environ.get(cache.ENV_OFF)
+    os.environ[cache.ENV_OFF] = "1"  # a mutant may change what a stored reference would hold
     try:
         test(**kwargs)
     except (ClaimFailed, ClaimInconclusive):
@@ -56,6 +61,8 @@ def run_claim(target: str, scale) -> ClaimEvidence:
     finally:
         references_module.forget()
         forget_lemma_checks()
+        for name, value in zip((cache.ENV_DIR, cache.ENV_OFF), persistent):
+            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
     return evidence
 
 

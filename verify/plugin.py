@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +56,20 @@ def pytest_configure(config):
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))  # one intra-op thread unless set (root conftest)
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist) gathers the evidence
         config.pluginmanager.register(Gatherer(config), "verify-gatherer")
+        _session_cache(config)
+
+
+def _session_cache(config) -> None:
+    """A test session that was given no reference cache (`IBS_CACHE_DIR`, as `python -m verify` gives one) gets
+    a temporary one, shared by its xdist workers (they inherit the environment) and removed at the end: tests
+    stay hermetic, and a reference is still solved once per session."""
+    from numerics import cache
+
+    if os.environ.get(cache.ENV_DIR) or os.environ.get(cache.ENV_OFF, "") not in ("", "0"):
+        return
+    directory = tempfile.mkdtemp(prefix="ibs-references-")
+    os.environ[cache.ENV_DIR] = directory
+    config.add_cleanup(lambda: (shutil.rmtree(directory, ignore_errors=True), os.environ.pop(cache.ENV_DIR, None)))
 
 
 def claim_metadata(item) -> dict | None:
@@ -83,9 +99,14 @@ def scale(request) -> Scale:
 @pytest.fixture
 def evidence(request) -> ClaimEvidence:
     meta = claim_metadata(request.node)
+    from numerics.references import ACCOUNT
+
     ev = ClaimEvidence(meta["id"], meta["lemmas"]) if meta else ClaimEvidence(request.node.name)
+    before = ACCOUNT.copy()
     yield ev
-    request.node.user_properties.append((EVIDENCE_KEY, {**ev.as_dict(), "concluded": ev.concluded}))
+    work = {name: ACCOUNT[name] - before[name] for name in ("solved", "loaded", "rejected", "solving seconds")}
+    request.node.user_properties.append((EVIDENCE_KEY, {**ev.as_dict(), "concluded": ev.concluded,
+                                                        "references": work}))
 
 
 def pytest_runtest_setup(item):
@@ -169,6 +190,7 @@ class Gatherer:
         counts = {k: sum(e["outcome"] == k for e in self.claims.values())
                   for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL")}
         tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
+        tr.write_line(references_line(self.claims.values()))
         if self.mutants:
             killed = sum(m["killed"] for m in self.mutants.values())
             tr.write_line(f"mutants killed: {killed} of {len(self.mutants)}")
@@ -196,6 +218,18 @@ class Gatherer:
                 "seconds": time.time() - self.started,
                 "claims": sorted(self.claims.values(), key=lambda e: e["id"]),
                 "mutants": sorted(self.mutants.values(), key=lambda m: m["mutant"])}
+
+
+def references_line(claims) -> str:
+    """How the claims got their references: solved or loaded from the cache, and the share of claim time spent
+    in solvers."""
+    work = [c.get("evidence", {}).get("references", {}) for c in claims]
+    total = {name: sum(w.get(name, 0) for w in work) for name in ("solved", "loaded", "rejected", "solving seconds")}
+    seconds = sum(c["seconds"] for c in claims)
+    share = total["solving seconds"] / seconds if seconds > 0 else 0.0
+    return (f"references: {total['solved']} solved, {total['loaded']} loaded from the cache "
+            f"({total['rejected']} rejected on re-certification); {total['solving seconds']:.1f} s in solvers of "
+            f"{seconds:.1f} s in claims ({share:.1%})")
 
 
 def _short(text: str, limit: int = 2000) -> str:
