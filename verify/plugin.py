@@ -201,23 +201,33 @@ class Gatherer:
     def pytest_sessionfinish(self, session):
         if not self.claims and not self.mutants:
             return
-        doc = self.document()
-        if path := self.config.getoption("--evidence"):
-            Path(path).write_text(json.dumps(doc, indent=1, allow_nan=True))
-        if path := self.config.getoption("--report"):
-            from verify.report import render
-
-            Path(path).write_text(render(doc, figures_dir=Path(path).parent))
+        write_outputs(self.document(), self.config.getoption("--evidence"), self.config.getoption("--report"))
 
     def document(self) -> dict:
-        from numerics.provenance import describe_device, versions
-
-        return {"scale": self.config.getoption("--scale"), "device": describe_device(), "versions": versions(),
-                "python": platform.python_version(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z",
-                                                                              time.localtime(self.started)),
+        return {**empty_document(self.config.getoption("--scale"), self.started),
                 "seconds": time.time() - self.started,
                 "claims": sorted(self.claims.values(), key=lambda e: e["id"]),
                 "mutants": sorted(self.mutants.values(), key=lambda m: m["mutant"])}
+
+
+def empty_document(scale: str, started: float | None = None) -> dict:
+    """An evidence document's provenance, with no claims yet."""
+    from numerics.provenance import describe_device, versions
+
+    started = time.time() if started is None else started
+    return {"scale": scale, "device": describe_device(), "versions": versions(), "python": platform.python_version(),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)), "seconds": 0.0,
+            "claims": [], "mutants": []}
+
+
+def write_outputs(doc: dict, evidence: str | Path | None, report: str | Path | None) -> None:
+    """`doc` as JSON at `evidence` and as the LaTeX report (figures beside it) at `report`, where given."""
+    if evidence:
+        Path(evidence).write_text(json.dumps(doc, indent=1, allow_nan=True))
+    if report:
+        from verify.report import render
+
+        Path(report).write_text(render(doc, figures_dir=Path(report).parent))
 
 
 def references_line(claims) -> str:
