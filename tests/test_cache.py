@@ -176,3 +176,43 @@ def test_the_default_location_follows_the_platform(monkeypatch):
     import platformdirs
 
     assert cache.directory() == cache.Path(platformdirs.user_cache_dir("implicit-bias-suite")) / "references"
+
+
+KILLED_RUN = """
+import sys
+from numerics import data
+from numerics.references import references
+refs = references(data.gaussian_binary(30, 8, margin=0.1, sparsity=2, seed=3))
+for claim in ("l1", "lp:1.5", "l2", "lp:3", "linf"):
+    for rival in ("l1", "lp:1.5", "l2", "lp:3", "linf"):
+        if rival != claim:
+            refs.separation(claim, rival)
+"""
+
+
+def test_a_run_killed_mid_way_leaves_entries_the_next_run_reuses(store_dir):
+    """SIGKILL a process while it writes references (as Ctrl-C or a dying Ray worker would stop it): every entry
+    on disk loads and re-certifies, and the next run solves only what is missing."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-c", KILLED_RUN], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline = time.time() + 120
+    while len(_entries(store_dir, "separation")) < 3 and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    written, margins = _entries(store_dir, "separation"), _entries(store_dir, "max_margin")
+    assert 3 <= len(written) < 20, "the kill came too late to test anything"
+    references_module.forget()
+    before = ACCOUNT.copy()
+    refs = references(BINARY)
+    for claim in ("l1", "lp:1.5", "l2", "lp:3", "linf"):
+        for rival in ("l1", "lp:1.5", "l2", "lp:3", "linf"):
+            if rival != claim:
+                refs.separation(claim, rival)
+    assert ACCOUNT["rejected"] == before["rejected"]
+    assert ACCOUNT["loaded"] - before["loaded"] == len(margins) + len(written)
+    assert ACCOUNT["solved"] - before["solved"] == (5 - len(margins)) + (20 - len(written))
