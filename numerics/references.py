@@ -27,7 +27,8 @@ from numerics import cache, constrained as constrained_module, norms
 from numerics import separation as separation_module
 from numerics.data import Dataset
 from numerics.constrained import ConstrainedMinimum, ConstrainedSeparation
-from numerics.margins import CERTIFICATE_RTOL, SUPPORT_TOL, MaxMargin, OptimalFace, max_margin, normalized_margin
+from numerics.margins import CERTIFICATE_RTOL, SUPPORT_TOL, FaceDistance, MaxMargin, OptimalFace, max_margin
+from numerics.margins import normalized_margin
 from numerics.margins import signed_points
 from numerics.norms import Norm
 from numerics.separation import Separation, separation
@@ -66,6 +67,14 @@ class References:
         if name not in self._faces:
             self._faces[name] = OptimalFace(self.data, norm=name, reference=self.max_margin(name))
         return self._faces[name]
+
+    def face_bounds(self, norm: str | Norm, W) -> FaceDistance:
+        """Bounds on the distance from W/‖W‖ to the optimal face (`OptimalFace.bounds`: one convex projection,
+        counted as solving time)."""
+        start = time.perf_counter()
+        bounds = self.face(norm).bounds(W)
+        ACCOUNT["solving seconds"] += time.perf_counter() - start
+        return bounds
 
     def separation(self, claim: str | Norm, rival: str | Norm) -> Separation:
         """s(rival → claim): the smallest relative claim-margin gap of any limit of the rival."""

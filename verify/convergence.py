@@ -352,7 +352,7 @@ def _face_checks(ev: Evidence, run: ConvergenceRun, c: Norm) -> None:
     so at least the true gap). Polyhedral, spectral and nuclear balls get no upper bound: their directions are
     recorded, not judged."""
     face = run.references.face(c)
-    distance = face.bounds(run.weights[-1]).upper
+    distance = run.references.face_bounds(c, run.weights[-1]).upper
     ev.record(face_distance=distance)
     Z, _, _ = signed_points(run.data)
     lipschitz = float(np.sqrt((Z.multiply(Z) if hasattr(Z, "multiply") else Z**2).sum(axis=1).max()))
