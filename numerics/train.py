@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from numerics import threads
 from numerics.losses import Loss
 from numerics.models import Model
 from numerics.optim.schedules import Schedule
@@ -69,7 +70,8 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     `torch.optim.lr_scheduler` (stepped after every step) in place of a `schedule`.
     Models that know their gradient (`grad`, e.g. `Linear`) train without autograd through
     `Loss.value_and_grad` (about 2× fewer operations per step); `autograd=True` forces autograd. Seeded and
-    deterministic on CPU.
+    deterministic on CPU. The steps and records run with the intra-op threads `numerics.threads` chooses for
+    the size of a step (one for small problems; ``IBS_THREADS`` overrides).
     """
     start = time.perf_counter()
     device = torch.device(device) if device is not None else default_device()
@@ -107,6 +109,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     metrics = dict(metrics or {})
     n = X.shape[0]
     analytic = hasattr(model, "grad") and not autograd
+    outputs = getattr(model, "outputs", model.forward)  # in the layout `grad` takes without a copy (`Linear`)
 
     recorded_steps, values, snapshots = [], {name: [] for name in ("loss", "log_loss", "accuracy", *metrics)}, []
 
@@ -125,59 +128,60 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
 
     show = progress if progress is not None else steps * batch >= 2_000_000
     diverged_at = None
-    for step in tqdm(range(steps), disable=not show, desc="train", leave=False):
-        if step % record_every == 0:
-            if not _finite(leaves):
+    with threads.for_size(threads.work(leaves, batch_size or n)) as intra_op_threads:
+        for step in tqdm(range(steps), disable=not show, desc="train", leave=False):
+            if step % record_every == 0:
+                if not _finite(leaves):
+                    diverged_at = step
+                    break
+                record(step)
+            if batch_size is None:
+                Xb, yb = X, y
+            else:
+                idx = torch.rand(batch, n, generator=generator, device=device).argsort(dim=1)[:, :batch_size]
+                Xb, yb = X[idx], y[idx]
+            if perturb is not None:
+                yb = perturb(yb.expand(batch, *yb.shape) if yb.ndim == 1 else yb)
+            if analytic:  # the model and the loss know their gradients: no autograd graph
+                with torch.no_grad():
+                    params = batched()
+                    per_config, grad_out = loss.value_and_grad(outputs(params, Xb), yb, log_domain)
+                    for p, g in zip(leaves, model.grad(params, Xb, grad_out)):
+                        p.grad = g[0] if natural else g
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                out = model(batched(), Xb)
+                per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
+                per_config.sum().backward()
+            if schedule is not None:
+                for group, base in zip(optimizer.param_groups, base_lrs):
+                    if adaptive and log_domain:  # η/L: η with ∇log L at degree 1, η·e^{−log L} at degree 0
+                        eta = schedule.eta(base)
+                        group["lr"] = eta if degree == 1 else eta * torch.exp(-per_config.detach())
+                    else:
+                        group["lr"] = schedule(step, per_config.detach(), base)
+                    if natural and isinstance(group["lr"], torch.Tensor):  # one configuration: a number
+                        group["lr"] = float(group["lr"])
+            try:
+                optimizer.step()
+            except RuntimeError:  # e.g. an SVD of a non-finite gradient: divergence, if that is what it met
+                if _finite(leaves) and _finite([p.grad for p in leaves if p.grad is not None]):
+                    raise
                 diverged_at = step
                 break
-            record(step)
-        if batch_size is None:
-            Xb, yb = X, y
-        else:
-            idx = torch.rand(batch, n, generator=generator, device=device).argsort(dim=1)[:, :batch_size]
-            Xb, yb = X[idx], y[idx]
-        if perturb is not None:
-            yb = perturb(yb.expand(batch, *yb.shape) if yb.ndim == 1 else yb)
-        if analytic:  # the model and the loss know their gradients: no autograd graph
-            with torch.no_grad():
-                params = batched()
-                per_config, grad_out = loss.value_and_grad(model(params, Xb), yb, log_domain)
-                for p, g in zip(leaves, model.grad(params, Xb, grad_out)):
-                    p.grad = g[0] if natural else g
-        else:
-            optimizer.zero_grad(set_to_none=True)
-            out = model(batched(), Xb)
-            per_config = loss.log_mean(out, yb) if log_domain else loss.mean(out, yb)
-            per_config.sum().backward()
-        if schedule is not None:
-            for group, base in zip(optimizer.param_groups, base_lrs):
-                if adaptive and log_domain:  # η/L: η with ∇log L at degree 1, η·e^{−log L} at degree 0
-                    eta = schedule.eta(base)
-                    group["lr"] = eta if degree == 1 else eta * torch.exp(-per_config.detach())
-                else:
-                    group["lr"] = schedule(step, per_config.detach(), base)
-                if natural and isinstance(group["lr"], torch.Tensor):  # one configuration: a number, as users pass
-                    group["lr"] = float(group["lr"])
-        try:
-            optimizer.step()
-        except RuntimeError:  # e.g. an SVD of a non-finite gradient: divergence, if that is what it met
-            if _finite(leaves) and _finite([p.grad for p in leaves if p.grad is not None]):
-                raise
-            diverged_at = step
-            break
-        if lr_scheduler is not None:
-            lr_scheduler.step()
-    if diverged_at is None:
-        if _finite(leaves):
-            record(steps)
-        else:
-            diverged_at = steps
+            if lr_scheduler is not None:
+                lr_scheduler.step()
+        if diverged_at is None:
+            if _finite(leaves):
+                record(steps)
+            else:
+                diverged_at = steps
 
     config = {"seed": seed, "steps": steps, "batch": batch, "batch_size": batch_size, "loss": loss.kind,
               "device": str(device), "dtype": str(dtype), "log_domain": log_domain, "analytic_gradient": analytic,
               "schedule": None if schedule is None else schedule.kind, "natural_shape": natural,
               "lr_scheduler": None if lr_scheduler is None else type(lr_scheduler).__name__,
-              "model": type(model).__name__,
+              "model": type(model).__name__, "threads": intra_op_threads,
               "optimizer": type(optimizer).__name__, "versions": versions()}
     return Trajectory(np.array(recorded_steps), {k: np.stack(v) for k, v in values.items()},
                       [p.detach().cpu().numpy() for p in batched()], config,

@@ -53,7 +53,9 @@ def pytest_configure(config):
                                        "theory lemma ids; the test records Evidence and states a verdict")
     import torch
 
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))  # one intra-op thread unless set (root conftest)
+    from numerics import threads
+
+    torch.set_num_threads(threads.default())  # one intra-op thread outside sized blocks, or IBS_THREADS
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist) gathers the evidence
         config.pluginmanager.register(Gatherer(config), "verify-gatherer")
         _session_cache(config)
