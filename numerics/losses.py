@@ -35,6 +35,13 @@ def _rival_differences(scores: torch.Tensor, y: torch.Tensor) -> tuple[torch.Ten
     return (scores - own).masked_fill(is_own, -torch.inf), is_own
 
 
+def _layout_like(mask: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+    """`mask` (…, n, k) with the memory order of `scores`' last two dimensions (class-major or sample-major)."""
+    if scores.stride(-1) == 1 or mask.ndim < 2:
+        return mask
+    return mask.transpose(-1, -2).contiguous().transpose(-1, -2)
+
+
 def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """logsumexp_{j≠y}(s_j − s_y)."""
     return torch.logsumexp(_rival_differences(scores, y)[0], dim=-1)
@@ -78,13 +85,8 @@ class Loss:
         log of it when `log_domain`. Each ∂ℓ_i/∂out_i is formed from its logarithm, so that in the log domain
         the weights ∂ℓ_i/∂out_i / Σℓ stay exact where ℓ_i underflows."""
         if self.kind == "cross_entropy":
-            diff, is_own = _rival_differences(out, y)
-            z = torch.logsumexp(diff, dim=-1)  # ℓ = softplus(z)
-            log_slope = -F.softplus(-z)  # log ∂ℓ/∂z = log σ(z)
-            # ∂z/∂s: softmax over the rivals (from z: torch.softmax is slow over a few classes), −1 at the own class
-            direction = torch.exp(diff - z[..., None]) - is_own.to(out.dtype)
-            log_l, l = (_log_softplus(z), None) if log_domain else (None, F.softplus(z))
-        elif self.kind == "squared":
+            return self._cross_entropy_value_and_grad(out, y, log_domain)
+        if self.kind == "squared":
             residual = out - y
             log_slope, direction = torch.log(residual.abs()), torch.sign(residual)
             log_l, l = (2 * log_slope - math.log(2), None) if log_domain else (None, 0.5 * residual**2)
@@ -100,8 +102,34 @@ class Loss:
         else:
             weight = torch.exp(log_slope) / y.shape[-1]
             value = l.mean(dim=-1)
-        grad = direction * (weight[..., None] if self.kind == "cross_entropy" else weight)
-        return value, grad
+        return value, direction * weight
+
+    @staticmethod
+    def _cross_entropy_value_and_grad(scores: torch.Tensor, y: torch.Tensor, log_domain: bool):
+        """`value_and_grad` for ℓ = softplus(z), z = logsumexp_{j≠y}(s_j − s_y): ∂ℓ_i/∂s_j = σ(z)·softmax_j over
+        the rivals, −σ(z) at the own class. One exponential pass e = exp(s_j − s_y − m) (m the rivals' max)
+        gives z = m + log Σe (as `torch.logsumexp` computes it) and the softmax e/Σe, with Σe ∈ [1, k − 1].
+        Every full-size operation is in place or elementwise with operands in the layout of `scores` (the class
+        masks are laid out like it: mixing layouts costs 3–5× here), so the result has that layout too
+        (`Linear.outputs`)."""
+        is_own = y[..., None] == torch.arange(scores.shape[-1], device=y.device)
+        own_mask = _layout_like(is_own.to(scores.dtype), scores)  # 1 at the own class
+        diff = scores - scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None])
+        diff.add_(_layout_like(torch.zeros_like(own_mask).masked_fill_(is_own, -torch.inf), scores))
+        m = diff.amax(dim=-1, keepdim=True)
+        m.masked_fill_(m.abs() == torch.inf, 0)
+        e = diff.sub_(m).exp_()  # 0 at the own class
+        total_e = e.sum(dim=-1)
+        z = total_e.log().add_(m.squeeze(-1))
+        log_slope = -F.softplus(-z)  # log ∂ℓ/∂z = log σ(z)
+        n = y.shape[-1]
+        if log_domain:
+            total = torch.logsumexp(_log_softplus(z), dim=-1, keepdim=True)
+            weight, value = torch.exp(log_slope - total), total.squeeze(-1) - math.log(n)
+        else:
+            weight, value = torch.exp(log_slope) / n, F.softplus(z).mean(dim=-1)
+        grad = e.mul_((weight / total_e)[..., None])
+        return value, grad.addcmul_(own_mask, weight[..., None], value=-1)
 
     def __repr__(self) -> str:
         return f"Loss({self.kind!r})"

@@ -14,14 +14,17 @@ import torch
 import torch.nn.functional as F
 
 
-def _project(X: torch.Tensor, W: torch.Tensor) -> torch.Tensor:
+def _project(X: torch.Tensor, W: torch.Tensor, contiguous: bool = True) -> torch.Tensor:
     """X Wᵀ per configuration: W (B, m, d), X (n, d) shared → (B, n, m) as one GEMM (B·m × d)(d × n);
-    X (B, n, d) per-configuration mini-batches → a batched GEMM."""
+    X (B, n, d) per-configuration mini-batches → a batched GEMM. With `contiguous=False` the shared-X result
+    is the GEMM's (B, m, n) buffer seen as (B, n, m), without a copy."""
     if X.ndim == 3:
         return X @ W.transpose(-1, -2)
     B, m, d = W.shape
-    # contiguous: reductions over the last dimension (softmax over classes) are ~30× slower on the view
-    return (W.reshape(B * m, d) @ X.T).reshape(B, m, -1).transpose(-1, -2).contiguous()
+    out = (W.reshape(B * m, d) @ X.T).reshape(B, m, -1).transpose(-1, -2)
+    # contiguous: softmax over the last dimension is ~30× slower on the view (elementwise ops and plain
+    # reductions follow the view's layout at full speed)
+    return out.contiguous() if contiguous else out
 
 
 class Model:
@@ -58,6 +61,14 @@ class Linear(Model):
         if self.k:
             return _project(X, W)  # (B, n, k)
         return _project(X, W[:, None, :]).squeeze(-1)  # (B, n)
+
+    def outputs(self, params, X):
+        """The values of `forward` in the GEMM's own layout (for shared X, (B, n, k) strided as (B, k, n)): a
+        gradient ∂/∂out formed from them elementwise has that layout too, which `grad` multiplies without a copy."""
+        (W,) = params
+        if self.k:
+            return _project(X, W, contiguous=False)
+        return _project(X, W[:, None, :], contiguous=False).squeeze(-1)
 
     def grad(self, params, X, grad_out) -> list[torch.Tensor]:
         """∂/∂W of Σ <grad_out, f(X)>: grad_outᵀX per configuration (one GEMM for shared X)."""
