@@ -29,11 +29,13 @@ from typing import Iterator, Sequence
 import torch
 from threadpoolctl import threadpool_limits
 
-THRESHOLD = 2_000_000
-"""Work per step (configurations × samples × parameters) from which a second thread pays: measured on 2 idle
-cores (Xeon, torch 2.13, float64) by `python benchmarks/threads.py`, NucGD and normalized GD on a linear
-multiclass model. Below it, two threads were no faster — mostly slower — than one (sub-millisecond steps are
-dominated by the per-operation hand-off); from ~2·10⁶ up (≥ 1 ms steps) two threads were 1.2–1.6× faster."""
+THRESHOLD = 10_000_000
+"""Work per step (configurations × samples × parameters) from which a second thread is allowed. Measured by
+`python benchmarks/threads.py` on this project's 2-core machine while it was shared (load average 2–9): two
+threads were 5–8× *slower* than one at every size measured, 2.4·10³ to 8·10⁵ (NucGD, linear multiclass), and
+the batched run of `benchmarks/optimizers.py` (a) (3.2·10⁶) took 100 s on two threads, 28 s on one in a run
+minutes before: no crossover exists under load. 10⁷ (steps of ≥ 10 ms, where a hand-off per operation is amortised) is a conservative placeholder
+until an idle machine measures the crossover; rerun the sweep there and write its number here."""
 
 OVERRIDE = "IBS_THREADS"
 
