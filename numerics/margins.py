@@ -200,10 +200,11 @@ def _generate(ds: Dataset, Z, point, norm: Norm, rows: np.ndarray, solvers, rtol
             return W / norm.value(W), lam, attempts[-1], tuple(attempts)
         fits = np.asarray(Z @ W.ravel()).ravel() / norm.value(W)
         missing = np.setdiff1d(np.flatnonzero(fits < attempt.certificate.lower), rows)
-        if not missing.size:  # only rounding between the two margin computations can leave the gap open
+        grown = np.union1d(rows, _worst_per_point(fits, point, missing))
+        if grown.size == rows.size:  # only rounding between the two margin computations leaves nothing missing
             raise SolverError(f"the {norm.name} max margin: certified on {rows.size} rows, {full} on all",
                               tuple(attempts))
-        rows = np.union1d(rows, _worst_per_point(fits, point, missing))
+        rows = grown
 
 
 def _worst_per_point(fits: np.ndarray, point: np.ndarray, candidates: np.ndarray) -> np.ndarray:

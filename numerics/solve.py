@@ -24,8 +24,9 @@ SOLVER_OPTIONS: dict[str, dict] = {
 SERIAL: dict[str, dict] = {"CLARABEL": {"max_threads": 1}}
 """Options over `SOLVER_OPTIONS` (`solve_certified`'s `extra`) that put Clarabel's factorisation on one thread.
 Measured on 2 shared cores (spectral max margin, 750 points, k = 15, d = 25, 10 500 margin rows): 5.8 s on one
-thread against 22 s on Clarabel's default two, with the same iterates. Not the default everywhere: on the thin optimal-face projection (nuclear, (200, 50, 10)) the
-serial factorisation ended in Clarabel's NumericalError where the threaded one converged."""
+thread against 22 s on Clarabel's default two, with the same iterates. Not the default everywhere: on the thin
+optimal-face projection (nuclear, (200, 50, 10)) the serial factorisation ended in Clarabel's NumericalError
+where the threaded one converged."""
 
 
 @dataclass(frozen=True)
