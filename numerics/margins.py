@@ -270,11 +270,13 @@ def _pair_matrix(lam, point, rival, ds: Dataset) -> np.ndarray:
 
 class FaceDistance(NamedTuple):
     """Bounds on the Euclidean distance from a direction to the optimal face; `projected` says whether the
-    upper bound comes from the solver's projection (tight) or only from the reference maximiser (loose)."""
+    upper bound comes from the solver's projection (tight) or only from the reference maximiser (loose);
+    `point` is the point of the face at distance `upper` (what `OptimalFace.bounds_at` re-checks)."""
 
     lower: float
     upper: float
     projected: bool
+    point: np.ndarray | None = None
 
 
 class OptimalFace:
@@ -317,13 +319,8 @@ class OptimalFace:
 
     def bounds(self, W) -> FaceDistance:
         """Lower and upper bounds on the Euclidean distance from W/‖W‖ to F (see the class docstring)."""
-        W = np.asarray(W, dtype=np.float64)
-        shape = self.data.weight_shape
-        if W.shape != shape:
-            raise InvalidDataError(f"W has shape {W.shape}; this problem's weights are {shape}")
-        P = W / self.norm.value(W)
-        lower = max(0.0, self.floor - self._worst_margin(P)) / self._lipschitz
-        upper, projected = float(np.linalg.norm(P - self.reference.W)), False
+        P = self._direction(W)
+        V, projected = self.reference.W, False
         self._point.value = P.ravel()
         for solver in self.SOLVERS:
             try:
@@ -333,10 +330,27 @@ class OptimalFace:
             except cp.error.SolverError:
                 continue
             if self._v.value is not None:  # repaired into F, any returned point gives a valid bound
-                V = self._repair(self._v.value.reshape(shape))
-                upper, projected = min(upper, float(np.linalg.norm(P - V))), True
+                repaired = self._repair(self._v.value.reshape(self.data.weight_shape))
+                if np.linalg.norm(P - repaired) < np.linalg.norm(P - V):
+                    V, projected = repaired, True
                 break
-        return FaceDistance(lower, max(lower, upper), projected)
+        return self.bounds_at(W, V, projected)
+
+    def bounds_at(self, W, V, projected: bool) -> FaceDistance | None:
+        """The bounds of `bounds` from a given point V of F (e.g. a stored one), or None if V is not in F:
+        ‖V‖ ≤ 1 and min_i margin_i(V) ≥ the floor are checked here, so the upper bound holds whatever V is."""
+        P, V = self._direction(W), np.asarray(V, dtype=np.float64)
+        if V.shape != P.shape or not np.all(np.isfinite(V)) or self.norm.value(V) > 1 + 1e-12 \
+                or self._worst_margin(V) < self.floor:
+            return None
+        lower = max(0.0, self.floor - self._worst_margin(P)) / self._lipschitz
+        return FaceDistance(lower, max(lower, float(np.linalg.norm(P - V))), projected, V)
+
+    def _direction(self, W) -> np.ndarray:
+        W = np.asarray(W, dtype=np.float64)
+        if W.shape != self.data.weight_shape:
+            raise InvalidDataError(f"W has shape {W.shape}; this problem's weights are {self.data.weight_shape}")
+        return W / self.norm.value(W)
 
     def _repair(self, V: np.ndarray, steps: int = 40) -> np.ndarray:
         """The point (1−t)V + tW* (rescaled into the unit ball) of F with the smallest t found by bisection."""

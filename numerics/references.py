@@ -69,12 +69,14 @@ class References:
         return self._faces[name]
 
     def face_bounds(self, norm: str | Norm, W) -> FaceDistance:
-        """Bounds on the distance from W/‖W‖ to the optimal face (`OptimalFace.bounds`: one convex projection,
-        counted as solving time)."""
-        start = time.perf_counter()
-        bounds = self.face(norm).bounds(W)
-        ACCOUNT["solving seconds"] += time.perf_counter() - start
-        return bounds
+        """Bounds on the distance from W/‖W‖ to the optimal face (`OptimalFace.bounds`: one convex projection),
+        kept by W's bytes; a stored point of the face is re-checked to lie in it (`OptimalFace.bounds_at`)."""
+        face, W = self.face(norm), np.ascontiguousarray(W, dtype=np.float64)
+        direction = hashlib.sha256(W.tobytes() + str(W.shape).encode()).hexdigest()
+        return self._persisted("face", {"norm": face.norm.name, "W": direction}, lambda: face.bounds(W),
+                               lambda b: ({"projected": b.projected}, {"point": b.point}),
+                               lambda meta, arrays: face.bounds_at(W, arrays["point"], meta["projected"]),
+                               store=lambda b: b.point is not None)
 
     def separation(self, claim: str | Norm, rival: str | Norm) -> Separation:
         """s(rival → claim): the smallest relative claim-margin gap of any limit of the rival."""
@@ -108,12 +110,13 @@ class References:
     def key(self) -> str:
         return dataset_key(self.data)
 
-    def _persisted(self, kind: str, arguments: dict, solve: Callable, entry: Callable, from_entry: Callable):
+    def _persisted(self, kind: str, arguments: dict, solve: Callable, entry: Callable, from_entry: Callable,
+                   store: Callable = lambda answer: True):
         """`solve()`, or the stored answer of the same question if it re-certifies (`from_entry` returns None
-        when it does not); a solved answer is stored as `entry(answer)` = (meta, arrays)."""
-        store = cache.store()
-        name = cache.key(kind, self.key, **arguments) if store else None
-        if store and (stored := store.load(name)) is not None:
+        when it does not); a solved answer is stored as `entry(answer)` = (meta, arrays) where `store(answer)`."""
+        disk = cache.store()
+        name = cache.key(kind, self.key, **arguments) if disk else None
+        if disk and (stored := disk.load(name)) is not None:
             answer = from_entry(*stored)
             if answer is not None:
                 ACCOUNT["loaded"] += 1
@@ -123,8 +126,8 @@ class References:
         answer = solve()
         ACCOUNT["solving seconds"] += time.perf_counter() - start
         ACCOUNT["solved"] += 1
-        if store:
-            store.save(name, *entry(answer))
+        if disk and store(answer):
+            disk.save(name, *entry(answer))
         return answer
 
 

@@ -216,3 +216,21 @@ def test_a_run_killed_mid_way_leaves_entries_the_next_run_reuses(store_dir):
     assert ACCOUNT["rejected"] == before["rejected"]
     assert ACCOUNT["loaded"] - before["loaded"] == len(margins) + len(written)
     assert ACCOUNT["solved"] - before["solved"] == (5 - len(margins)) + (20 - len(written))
+
+
+def test_a_stored_face_projection_is_rechecked_to_lie_in_the_face(store_dir):
+    """The distance of a direction to the optimal face is kept by the direction's bytes; its point is checked to
+    be in the face on load (a point moved off it is rejected and the projection solved again)."""
+    W = np.linspace(1.0, -1.0, BINARY.d)
+    solved = references(BINARY).face_bounds("linf", W)
+    before = ACCOUNT.copy()
+    loaded = _fresh(BINARY).face_bounds("linf", W)
+    assert ACCOUNT["loaded"] - before["loaded"] == 2  # the max margin and the projection
+    assert (loaded.lower, loaded.upper, loaded.projected) == pytest.approx((solved.lower, solved.upper, True))
+    (entry,) = _entries(store_dir, "face")
+    meta, arrays = cache.Store(store_dir).load(entry.stem)
+    arrays["point"] = W / np.abs(W).max()  # in the unit ℓ∞ ball, but its margin is far below the face's floor
+    cache.Store(store_dir).save(entry.stem, meta, arrays)
+    before = ACCOUNT.copy()
+    again = _fresh(BINARY).face_bounds("linf", W)
+    assert ACCOUNT["rejected"] - before["rejected"] == 1 and again.upper == pytest.approx(solved.upper)
