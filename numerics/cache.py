@@ -38,8 +38,10 @@ import platformdirs
 from numerics.provenance import versions
 
 ENV_DIR, ENV_OFF = "IBS_CACHE_DIR", "IBS_NO_CACHE"
-FORMULATION = ("margins.py", "separation.py", "constrained.py", "solve.py", "losses.py", "norms")
-"""The modules (of `numerics`) whose source defines a cached answer: formulations, certificates, norms."""
+FORMULATION = ("margins.py", "separation.py", "constrained.py", "solve.py", "losses.py", "norms", "references.py",
+               "cache.py")
+"""The modules (of `numerics`) whose source defines a cached answer: formulations, certificates, norms, and the
+layout and re-certification of entries."""
 SOLVER_PACKAGES = ("numpy", "scipy", "cvxpy", "clarabel", "scs")
 
 
@@ -93,10 +95,10 @@ class Store:
             with np.load(path, allow_pickle=False) as entry:
                 arrays = {field: entry[field] for field in entry.files}
             meta = json.loads(str(arrays.pop("meta")))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except (ValueError, KeyError, EOFError, zipfile.BadZipFile):  # not an entry this store wrote (or a pickle)
             self.discard(name)
+            return None
+        except OSError:  # absent, or unreadable for now (e.g. too many open files): leave it
             return None
         return meta, arrays
 
@@ -116,7 +118,10 @@ class Store:
         return self.path(name)
 
     def discard(self, name: str) -> None:
-        self.path(name).unlink(missing_ok=True)
+        try:
+            self.path(name).unlink(missing_ok=True)
+        except OSError:  # a read-only shared store: the bad entry stays, and is re-checked (and refused) each time
+            pass
 
     def sweep(self, older_than: float = 3600.0) -> int:
         """Remove temporary files a killed writer left behind (older than `older_than` seconds); their count."""

@@ -334,7 +334,7 @@ class OptimalFace:
                 if np.linalg.norm(P - repaired) < np.linalg.norm(P - V):
                     V, projected = repaired, True
                 break
-        return self.bounds_at(W, V, projected)
+        return self.bounds_at(W, V, projected) or self.bounds_at(W, self.reference.W, False)
 
     def bounds_at(self, W, V, projected: bool) -> FaceDistance | None:
         """The bounds of `bounds` from a given point V of F (e.g. a stored one), or None if V is not in F:

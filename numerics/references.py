@@ -27,9 +27,8 @@ from numerics import cache, constrained as constrained_module, norms
 from numerics import separation as separation_module
 from numerics.data import Dataset
 from numerics.constrained import ConstrainedMinimum, ConstrainedSeparation
-from numerics.margins import CERTIFICATE_RTOL, SUPPORT_TOL, FaceDistance, MaxMargin, OptimalFace, max_margin
-from numerics.margins import normalized_margin
-from numerics.margins import signed_points
+from numerics.margins import (CERTIFICATE_RTOL, SUPPORT_TOL, FaceDistance, MaxMargin, OptimalFace, max_margin,
+                              normalized_margin, signed_points)
 from numerics.norms import Norm
 from numerics.separation import Separation, separation
 from numerics.solve import Attempt, Certificate
@@ -59,7 +58,7 @@ class References:
         if name not in self._margins:
             self._margins[name] = self._persisted(
                 "max_margin", {"norm": name}, lambda: max_margin(self.data, norm=name), _margin_entry,
-                lambda meta, arrays: _margin_from_entry(self.data, meta, arrays))
+                lambda meta, arrays: _margin_from_entry(self.data, name, meta, arrays))
         return self._margins[name]
 
     def face(self, norm: str | Norm) -> OptimalFace:
@@ -87,7 +86,8 @@ class References:
                 "separation", {"claim": key[0], "rival": key[1]}, lambda: separation(self.data, c, r),
                 _separation_entry, lambda meta, arrays: separation_module.recertify(
                     self.data, c, r, arrays["closest"], *(arrays[part] for part in ("lam", "mu", "h")),
-                    solver=meta["solver"], seconds=meta["seconds"], bounded_only=meta["bounded_only"]))
+                    solver=meta["solver"], seconds=meta["seconds"]),
+                store=lambda answer: answer.certificate.ok)  # a bracket that never closed is solved again
         return self._separations[key]
 
     def constrained(self, norm: str | Norm, radius: float) -> ConstrainedMinimum:
@@ -97,7 +97,9 @@ class References:
             self._constrained[key] = self._persisted(
                 "constrained", {"norm": key[0], "radius": key[1]},
                 lambda: constrained_module.constrained_minimum(self.data, key[0], key[1]), _constrained_entry,
-                lambda meta, arrays: constrained_module.recertify(self.data, arrays["W"], **meta))
+                lambda meta, arrays: constrained_module.recertify(
+                    self.data, arrays["W"], norm=key[0], radius=key[1], loss=constrained_module.default_loss(self.data),
+                    solver=meta["solver"], seconds=meta["seconds"]))
         return self._constrained[key]
 
     def constrained_separation(self, claim: str | Norm, rival: str | Norm, radius: float) -> ConstrainedSeparation:
@@ -117,7 +119,10 @@ class References:
         disk = cache.store()
         name = cache.key(kind, self.key, **arguments) if disk else None
         if disk and (stored := disk.load(name)) is not None:
-            answer = from_entry(*stored)
+            try:
+                answer = from_entry(*stored)
+            except (KeyError, IndexError, ValueError, TypeError):  # an entry of another layout: not this answer
+                answer = None
             if answer is not None:
                 ACCOUNT["loaded"] += 1
                 return answer
@@ -179,8 +184,8 @@ def _margin_entry(m: MaxMargin) -> tuple[dict, dict]:
             {"W": m.W, "duals": m.duals})
 
 
-def _margin_from_entry(ds: Dataset, meta: dict, arrays: dict) -> MaxMargin | None:
-    norm = norms.get(meta["norm"])
+def _margin_from_entry(ds: Dataset, name: str, meta: dict, arrays: dict) -> MaxMargin | None:
+    norm = norms.get(name)
     W, duals = np.asarray(arrays["W"], dtype=np.float64), np.asarray(arrays["duals"], dtype=np.float64)
     if W.shape != ds.weight_shape or duals.shape[0] != ds.n or not np.all(np.isfinite(W)):
         return None
@@ -195,8 +200,7 @@ def _margin_from_entry(ds: Dataset, meta: dict, arrays: dict) -> MaxMargin | Non
 
 def _separation_entry(s: Separation) -> tuple[dict, dict]:
     lam, mu, h = s.multipliers
-    return ({"solver": s.solver, "seconds": s.seconds, "bounded_only": not s.certificate.ok},
-            {"closest": s.closest, "lam": lam, "mu": mu, "h": h})
+    return {"solver": s.solver, "seconds": s.seconds}, {"closest": s.closest, "lam": lam, "mu": mu, "h": h}
 
 
 def _constrained_entry(m: ConstrainedMinimum) -> tuple[dict, dict]:

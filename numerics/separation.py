@@ -120,18 +120,24 @@ def separation(ds: Dataset, claim: MaxMargin, rival: MaxMargin, *, rtol: float =
 
 
 def recertify(ds: Dataset, claim: MaxMargin, rival: MaxMargin, closest, lam, mu, h, *, solver: str,
-              seconds: float, bounded_only: bool, rtol: float = SEPARATION_RTOL) -> Separation | None:
+              seconds: float, rtol: float = SEPARATION_RTOL) -> Separation | None:
     """The separation from a stored point of the rival's face and multipliers (λ, μ, h), its bracket recomputed
-    in float64 as `separation` computes it; None if it no longer closes (or, for a `bounded_only` answer whose
-    bracket never closed, if the upper bound is not finite)."""
+    in float64 as `separation` computes it, or None unless everything (D) needs holds again: λ, μ ≥ 0 normalised
+    by Σλ (λ on the simplex), the point in the rival's face (its r-margin at least the floor the fresh solve
+    asks), and a bracket that closes with upper ≥ lower."""
     c, r = norms.get(claim.norm), norms.get(rival.norm)
-    arrays = [np.asarray(a, dtype=np.float64) for a in (closest, lam, mu, h)]
-    if arrays[0].shape != rival.W.shape or not all(np.all(np.isfinite(a)) for a in arrays):
-        return None
     Z, _, _ = signed_points(ds)
-    V, lam, mu, h = arrays
+    V, lam, mu, h = (np.asarray(a, dtype=np.float64) for a in (closest, lam, mu, h))
+    shapes_fit = V.shape == h.shape == rival.W.shape and lam.shape == mu.shape == (Z.shape[0],)
+    if not shapes_fit or not all(np.all(np.isfinite(a)) for a in (V, lam, mu, h)):
+        return None
+    lam, mu = np.clip(lam, 0, None), np.clip(mu, 0, None)
+    floor = rival.margin * (1 - rival.certificate.rtol)
+    if not lam.sum() > 0 or normalized_margin(ds.X, ds.y, V, r) < floor * (1 - rtol):
+        return None
+    lam, mu = lam / lam.sum(), mu / lam.sum()
     certificate = _certificate(ds, Z, V, (lam, mu, h), c, r, rival, rtol)
-    if not (certificate.ok or bounded_only and np.isfinite(certificate.upper)):
+    if not (certificate.ok and certificate.upper >= certificate.lower):
         return None
     value = max(0.0, 1 - certificate.upper / claim.certificate.lower)
     return Separation(c.name, r.name, value, V / c.value(V), certificate, solver,

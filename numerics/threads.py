@@ -34,8 +34,9 @@ THRESHOLD = 10_000_000
 `python benchmarks/threads.py` on this project's 2-core machine while it was shared (load average 2–9): two
 threads were 5–8× *slower* than one at every size measured, 2.4·10³ to 8·10⁵ (NucGD, linear multiclass), and
 the batched run of `benchmarks/optimizers.py` (a) (3.2·10⁶) took 100 s on two threads, 28 s on one in a run
-minutes before: no crossover exists under load. 10⁷ (steps of ≥ 10 ms, where a hand-off per operation is amortised) is a conservative placeholder
-until an idle machine measures the crossover; rerun the sweep there and write its number here."""
+minutes before: no crossover exists under load. 10⁷ (steps of ≥ 10 ms, where a hand-off per operation is
+amortised) is a conservative placeholder until an idle machine measures the crossover; rerun the sweep there
+and write its number here."""
 
 OVERRIDE = "IBS_THREADS"
 

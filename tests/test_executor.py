@@ -55,6 +55,15 @@ def test_an_unusable_executor_is_named(name, address, cause):
         executor_module.usable(name, address)
 
 
+@pytest.fixture(autouse=True)
+def own_store_settings(monkeypatch):
+    """`main` sets the reference store's variables for the processes it starts; give them back afterwards."""
+    from numerics import cache
+
+    for name in (cache.ENV_DIR, cache.ENV_OFF):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+
+
 def test_ray_missing_is_one_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "ray" else object())
     monkeypatch.setattr(main_module, "collect", lambda args: ["verify/test_x.py::test_y"])
@@ -98,6 +107,7 @@ def test_distributed_merges_the_tasks_evidence_and_names_a_failed_task(monkeypat
     results = {"verify/test_a.py::test_a": {"code": 0, "doc": doc, "output": ""},
                "verify/test_b.py::test_b": TaskFailed("the Ray task failed: WorkerCrashedError")}
     monkeypatch.setattr(executor_module, "executor", _scripted(results.get))
+    monkeypatch.setattr(executor_module, "usable", lambda name, address=None: None)
     monkeypatch.setattr(main_module, "collect", lambda args: list(results))
     code = main_module.main(["--executor", "ray", "--out", str(tmp_path), "--no-cache"])
     written = json.loads((tmp_path / "evidence.json").read_text())

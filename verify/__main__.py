@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--address", default=None, help="HOST:PORT of an existing Ray cluster (with --executor ray)")
     cached = parser.add_mutually_exclusive_group()
     cached.add_argument("--cache-dir", type=Path, default=None,
-                        help=f"where certified references persist (default: {cache.directory() or 'off'})")
+                        help="where certified references persist: entries go to DIR/references (default: "
+                             f"{cache.directory() or 'off'})")
     cached.add_argument("--no-cache", action="store_true", help="solve every reference afresh and store none")
     parser.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
     args = parser.parse_args(argv)
@@ -95,7 +96,8 @@ def _reference_store(args) -> None:
         os.environ.pop(cache.ENV_OFF, None)
     if cache.directory() is None:  # IBS_NO_CACHE=1 in the environment
         return
-    os.environ[cache.ENV_DIR] = str(args.cache_dir or cache.directory().parent)
+    root = args.cache_dir.expanduser().resolve() if args.cache_dir else cache.directory().parent
+    os.environ[cache.ENV_DIR] = str(root)
     cache.store().sweep()
 
 

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import platformdirs
+
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTORS = ("local", "ray")
 RETRIES = 2
@@ -62,7 +64,9 @@ class RayExecutor:
 
 
 def _call(function: Callable, item):
-    """The body of every Ray task (Ray wraps plain functions only; `function` may be a `functools.partial`)."""
+    """The body of every Ray task (Ray wraps plain functions only; `function` may be a `functools.partial`). A task
+    holds one CPU, so it trains on one intra-op thread unless `IBS_THREADS` says otherwise."""
+    os.environ.setdefault("IBS_THREADS", "1")
     return function(item)
 
 
@@ -106,12 +110,16 @@ def executor(name: str = "local", *, address: str | None = None):
 
 def run_pytest(nodeid: str, pytest_args: list[str], root: str | None = None, env: dict | None = None) -> dict:
     """Run pytest on one node in a fresh interpreter (one intra-op thread: a task holds one CPU; `env` added to
-    the environment) and return {"code": exit status, "doc": the evidence document or None, "output": its last
-    lines}. `root` is the checkout to run in (None: the current directory, where Ray puts the shipped working
-    directory)."""
+    the environment; the node's platform reference store unless `env` names another or none) and return
+    {"code": exit status, "doc": the evidence document or None, "output": its last lines}. `root` is the checkout
+    to run in (None: the current directory, where Ray puts the shipped working directory)."""
+    from numerics import cache
+
     with tempfile.TemporaryDirectory(prefix="ibs-task-") as scratch:
         evidence = Path(scratch) / "evidence.json"
-        env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"), **(env or {})}
+        env = {**os.environ, "IBS_THREADS": os.environ.get("IBS_THREADS", "1"), **(env or {})}
+        if cache.ENV_DIR not in env and cache.ENV_OFF not in env:  # this node's own persistent store
+            env[cache.ENV_DIR] = str(platformdirs.user_cache_dir("implicit-bias-suite"))
         done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *pytest_args,
                                "--evidence", str(evidence), nodeid],
                               cwd=root or os.getcwd(), env=env, capture_output=True, text=True)

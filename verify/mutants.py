@@ -62,7 +62,10 @@ def run_claim(target: str, scale) -> ClaimEvidence:
         references_module.forget()
         forget_lemma_checks()
         for name, value in zip((cache.ENV_DIR, cache.ENV_OFF), persistent):
-            os.environ.pop(name, None) if value is None else os.environ.__setitem__(name, value)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return evidence
 
 
