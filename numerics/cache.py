@@ -111,6 +111,7 @@ class Store:
                 np.savez(file, meta=np.array(json.dumps(meta)), **arrays)
                 file.flush()
                 os.fsync(file.fileno())
+            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide the entry from other users of a shared store
             os.replace(temporary, self.path(name))
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
