@@ -35,16 +35,20 @@ def _rival_differences(scores: torch.Tensor, y: torch.Tensor) -> tuple[torch.Ten
     return (scores - own).masked_fill(is_own, -torch.inf), is_own
 
 
-def _layout_like(mask: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-    """`mask` (…, n, k) with the memory order of `scores`' last two dimensions (class-major or sample-major)."""
-    if scores.stride(-1) == 1 or mask.ndim < 2:
-        return mask
-    return mask.transpose(-1, -2).contiguous().transpose(-1, -2)
-
-
 def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """logsumexp_{j≠y}(s_j − s_y)."""
     return torch.logsumexp(_rival_differences(scores, y)[0], dim=-1)
+
+
+def _mean_and_weights(n: int, log_domain: bool, with_value: bool, log_l, l, log_slope, slope):
+    """(L = mean_i ℓ_i, ℓ_i'/n), or in the log domain (log L, ℓ_i'/Σ_j ℓ_j), ℓ_i' = ∂ℓ_i/∂m_i the slope: the
+    second from log ℓ_i' − logsumexp_j log ℓ_j, exact where ℓ_i underflows. The arguments are thunks giving
+    log ℓ_i, ℓ_i, log ℓ_i' and ℓ_i', so that each domain forms only what it needs (L not at all when
+    `with_value` is false: None in its place)."""
+    if log_domain:
+        total = torch.logsumexp(log_l(), dim=-1, keepdim=True)
+        return total.squeeze(-1) - math.log(n), torch.exp(log_slope() - total)
+    return l().mean(dim=-1) if with_value else None, slope() / n
 
 
 class Loss:
@@ -80,56 +84,49 @@ class Loss:
     def log_mean(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return torch.logsumexp(self.log_per_sample(out, y), dim=-1) - math.log(y.shape[-1])
 
-    def value_and_grad(self, out: torch.Tensor, y: torch.Tensor, log_domain: bool = False):
+    def value_and_grad(self, out: torch.Tensor, y: torch.Tensor, log_domain: bool = False, *,
+                       with_value: bool = True):
         """(objective per configuration, ∂Σ objective/∂out) without autograd: the objective is mean_i ℓ_i, or
-        log of it when `log_domain`. Each ∂ℓ_i/∂out_i is formed from its logarithm, so that in the log domain
-        the weights ∂ℓ_i/∂out_i / Σℓ stay exact where ℓ_i underflows."""
+        log of it when `log_domain`. ∂ℓ_i/∂out_i = ℓ_i'·(direction), with the slope ℓ_i' = ∂ℓ_i/∂m_i formed from
+        its logarithm where that keeps the log-domain weights ℓ_i'/Σℓ exact while ℓ_i underflows.
+        `with_value=False` skips mean_i ℓ_i where the gradient does not need it (None in its place; the log
+        domain's log L comes with its weights)."""
         if self.kind == "cross_entropy":
-            return self._cross_entropy_value_and_grad(out, y, log_domain)
+            return self._cross_entropy_value_and_grad(out, y, log_domain, with_value)
         if self.kind == "squared":
             residual = out - y
             log_slope, direction = torch.log(residual.abs()), torch.sign(residual)
-            log_l, l = (2 * log_slope - math.log(2), None) if log_domain else (None, 0.5 * residual**2)
         else:
             m = y * out
             log_slope = -F.softplus(m) if self.kind == "logistic" else -m  # log |∂ℓ/∂m|
             direction = -y
-            log_l, l = (self.log_per_sample(out, y), None) if log_domain else (None, self.per_sample(out, y))
-        if log_domain:
-            total = torch.logsumexp(log_l, dim=-1, keepdim=True)
-            weight = torch.exp(log_slope - total)
-            value = total.squeeze(-1) - math.log(y.shape[-1])
-        else:
-            weight = torch.exp(log_slope) / y.shape[-1]
-            value = l.mean(dim=-1)
+        value, weight = _mean_and_weights(y.shape[-1], log_domain, with_value, lambda: self.log_per_sample(out, y),
+                                          lambda: self.per_sample(out, y), lambda: log_slope, lambda: log_slope.exp())
         return value, direction * weight
 
-    @staticmethod
-    def _cross_entropy_value_and_grad(scores: torch.Tensor, y: torch.Tensor, log_domain: bool):
+    def _cross_entropy_value_and_grad(self, scores: torch.Tensor, y: torch.Tensor, log_domain: bool,
+                                      with_value: bool):
         """`value_and_grad` for ℓ = softplus(z), z = logsumexp_{j≠y}(s_j − s_y): ∂ℓ_i/∂s_j = σ(z)·softmax_j over
         the rivals, −σ(z) at the own class. One exponential pass e = exp(s_j − s_y − m) (m the rivals' max)
         gives z = m + log Σe (as `torch.logsumexp` computes it) and the softmax e/Σe, with Σe ∈ [1, k − 1].
-        Every full-size operation is in place or elementwise with operands in the layout of `scores` (the class
-        masks are laid out like it: mixing layouts costs 3–5× here), so the result has that layout too
-        (`Linear.outputs`)."""
-        is_own = y[..., None] == torch.arange(scores.shape[-1], device=y.device)
-        own_mask = _layout_like(is_own.to(scores.dtype), scores)  # 1 at the own class
-        diff = scores - scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None])
-        diff.add_(_layout_like(torch.zeros_like(own_mask).masked_fill_(is_own, -torch.inf), scores))
-        m = diff.amax(dim=-1, keepdim=True)
+        The work is done on the class-major view (…, k, n), contiguous for `Linear.outputs` (the GEMM's
+        layout): the own scores are one gather of contiguous rows, and the class masks are (k, n) tensors
+        added or multiplied in (a scatter per call costs 3× more). The gradient comes back in the layout of
+        `scores`, which `Linear.grad` multiplies without a copy."""
+        T, labels = scores.transpose(-1, -2), y.unsqueeze(-2)  # (…, k, n), (…, 1, n)
+        own_mask = (labels == torch.arange(T.shape[-2], device=y.device)[:, None]).to(T.dtype)  # 1 at j = y
+        diff = T - T.gather(-2, labels.expand(*T.shape[:-2], 1, -1))
+        diff.add_(torch.zeros_like(own_mask).masked_fill_(own_mask.bool(), -torch.inf))  # −∞ at j = y
+        m = diff.amax(dim=-2, keepdim=True)
         m.masked_fill_(m.abs() == torch.inf, 0)
         e = diff.sub_(m).exp_()  # 0 at the own class
-        total_e = e.sum(dim=-1)
-        z = total_e.log().add_(m.squeeze(-1))
-        log_slope = -F.softplus(-z)  # log ∂ℓ/∂z = log σ(z)
-        n = y.shape[-1]
-        if log_domain:
-            total = torch.logsumexp(_log_softplus(z), dim=-1, keepdim=True)
-            weight, value = torch.exp(log_slope - total), total.squeeze(-1) - math.log(n)
-        else:
-            weight, value = torch.exp(log_slope) / n, F.softplus(z).mean(dim=-1)
-        grad = e.mul_((weight / total_e)[..., None])
-        return value, grad.addcmul_(own_mask, weight[..., None], value=-1)
+        total_e = e.sum(dim=-2)
+        z = total_e.log().add_(m.squeeze(-2))
+        value, weight = _mean_and_weights(y.shape[-1], log_domain, with_value, lambda: _log_softplus(z),
+                                          lambda: F.softplus(z), lambda: -F.softplus(-z),
+                                          lambda: torch.sigmoid(z))  # ∂ℓ/∂z = σ(z)
+        grad = e.mul_((weight / total_e).unsqueeze(-2)).addcmul_(own_mask, weight.unsqueeze(-2), value=-1)
+        return value, grad.transpose(-1, -2)
 
     def __repr__(self) -> str:
         return f"Loss({self.kind!r})"

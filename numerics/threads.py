@@ -29,14 +29,13 @@ from typing import Iterator, Sequence
 import torch
 from threadpoolctl import threadpool_limits
 
-THRESHOLD = 10_000_000
-"""Work per step (configurations × samples × parameters) from which a second thread is allowed. Measured by
-`python benchmarks/threads.py` on this project's 2-core machine while it was shared (load average 2–9): two
-threads were 5–8× *slower* than one at every size measured, 2.4·10³ to 8·10⁵ (NucGD, linear multiclass), and
-the batched run of `benchmarks/optimizers.py` (a) (3.2·10⁶) took 100 s on two threads, 28 s on one in a run
-minutes before: no crossover exists under load. 10⁷ (steps of ≥ 10 ms, where a hand-off per operation is
-amortised) is a conservative placeholder until an idle machine measures the crossover; rerun the sweep there
-and write its number here."""
+THRESHOLD = 4_000_000
+"""Work per step (configurations × samples × parameters) from which a second thread is allowed: the crossover
+`python benchmarks/threads.py` measured on this project's idle 2-core machine (two threads ≥ 1.1× faster at every
+size from 4·10⁶ on, 1.06–1.54× there; 0.69–1.17× below, where the hand-off per operation is not amortised). On a
+machine shared with other CPU-bound work two threads were 5–8× *slower* at every size measured (2.4·10³ to
+8·10⁵; the batched run of `benchmarks/optimizers.py` (a), 3.2·10⁶, took 100 s on two threads against 28 s on one):
+there, ``IBS_THREADS=1``."""
 
 OVERRIDE = "IBS_THREADS"
 

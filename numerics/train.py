@@ -145,7 +145,8 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
             if analytic:  # the model and the loss know their gradients: no autograd graph
                 with torch.no_grad():
                     params = batched()
-                    per_config, grad_out = loss.value_and_grad(outputs(params, Xb), yb, log_domain)
+                    per_config, grad_out = loss.value_and_grad(outputs(params, Xb), yb, log_domain,
+                                                               with_value=schedule is not None)
                     for p, g in zip(leaves, model.grad(params, Xb, grad_out)):
                         p.grad = g[0] if natural else g
             else:
