@@ -4,6 +4,9 @@ reported as such), and the report."""
 
 import json
 import math
+import os
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -213,3 +216,28 @@ def test_python_m_verify_fails_on_a_skip_at_the_default_scale():
     doc = {"scale": "default", "claims": [{"id": "a", "outcome": "PASS"}, {"id": "b", "outcome": "SKIP"}]}
     assert exit_status(0, doc) == 1 and exit_status(0, {**doc, "scale": "paper"}) == 0
     assert exit_status(0, {**doc, "claims": doc["claims"][:1]}) == 0 and exit_status(1, None) == 1
+
+
+def test_a_mutant_of_the_reference_code_runs_its_claim_without_the_store(monkeypatch, tmp_path):
+    """A mutant that changes how references are computed must not be judged against stored references (they would
+    stand in for the mutated code); every other mutant shares the session's store, and the environment returns."""
+    from numerics import cache
+    from verify.mutants import MUTANTS, run_claim
+
+    stores = []
+
+    @pytest.mark.claim(id="t.store", paper="-", lemmas=[], statement="-")
+    def claim(evidence):
+        stores.append(cache.directory())
+        evidence.check("ran", 1, "<=", 1, "-")
+        evidence.conclude()
+
+    monkeypatch.setitem(sys.modules, "fake_claims", types.SimpleNamespace(claim=claim))
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path))
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    run_claim("fake_claims:claim", None, store=True)
+    run_claim("fake_claims:claim", None, store=False)
+    assert stores[0] is not None and stores[1] is None
+    assert cache.directory() == stores[0] and cache.ENV_OFF not in os.environ
+    assert {m.name for m in MUTANTS if m.changes_references} == {"face distance forced to 0",
+                                                                 "certificate tolerance of 0.5"}

@@ -35,12 +35,17 @@ class Mutant:
     """A piece of the FAIL reason that names the check that catches it."""
     patch: Callable
     """patch(monkeypatch): installs the mutant."""
+    changes_references: bool = False
+    """The mutant changes how certified references are computed or judged (a face projection, a certificate's
+    tolerance): its claim runs with the persistent store off, so that no stored reference stands in for the
+    mutated code. Every other mutant reads and writes the session's store, whose entries its claim would
+    compute the same way."""
 
 
-def run_claim(target: str, scale) -> ClaimEvidence:
-    """Run the checklist claim `module:function[param=value]` outside pytest and return its evidence, with every
-    cache of computed references and lemma checks dropped before and after and the persistent store off (a
-    mutant changes what they hold)."""
+def run_claim(target: str, scale, store: bool = True) -> ClaimEvidence:
+    """Run the checklist claim `module:function[param=value]` outside pytest and return its evidence, with the
+    in-memory references and lemma checks dropped before and after (a mutant may change what they hold), and
+    the persistent store off unless `store`."""
     location, _, param = target.partition("[")
     module, function = location.split(":")
     test = getattr(importlib.import_module(module), function)
@@ -52,8 +57,10 @@ def run_claim(target: str, scale) -> ClaimEvidence:
         kwargs["scale"] = scale
     references_module.forget()
     forget_lemma_checks()
-    persistent = os.environ.pop(cache.ENV_DIR, None), os.environ.get(cache.ENV_OFF)
-    os.environ[cache.ENV_OFF] = "1"  # a mutant may change what a stored reference would hold
+    persistent = os.environ.get(cache.ENV_DIR), os.environ.get(cache.ENV_OFF)
+    if not store:
+        os.environ.pop(cache.ENV_DIR, None)
+        os.environ[cache.ENV_OFF] = "1"
     try:
         test(**kwargs)
     except (ClaimFailed, ClaimInconclusive):
@@ -238,7 +245,7 @@ MUTANTS = [
            _sign_descent_as_nucgd),
     Mutant("face distance forced to 0", "OptimalFace.bounds returns 0",
            "verify.test_classics:test_gd_tends_to_the_l2_max_margin_like_one_over_log_t",
-           "face distance is smaller than the margin gap allows", _face_distance_zero),
+           "face distance is smaller than the margin gap allows", _face_distance_zero, changes_references=True),
     Mutant("margin metric in another norm", "the run's margins are measured in ℓ2 (Frobenius) whatever the claim",
            "verify.test_classics:test_steepest_descent_tends_to_its_own_norms_max_margin",
            "margin metric disagrees with a direct computation", _margin_in_another_norm),
@@ -250,7 +257,7 @@ MUTANTS = [
            "C_{t+1} − C_t(1 − η²a_t²)", _noether_factor_with_plus),
     Mutant("certificate tolerance of 0.5", "references are accepted at a relative duality gap of 0.5",
            "verify.test_classics:test_gd_tends_to_the_l2_max_margin_like_one_over_log_t",
-           "looser than the suite's", _loose_certificates),
+           "looser than the suite's", _loose_certificates, changes_references=True),
     Mutant("Gaussian noise posing as label noise", "NoisySGD turns label noise σ into Gaussian gradient noise σ",
            "verify.test_label_noise:test_label_noise_sgd_recovers_the_sparse_truth[signed=False]",
            "label-noise SGD", _gaussian_noise_as_label_noise),
