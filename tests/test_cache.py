@@ -243,6 +243,22 @@ def test_a_stored_face_projection_is_rechecked_to_lie_in_the_face(store_dir):
     assert ACCOUNT["rejected"] - before["rejected"] == 1 and again.upper == pytest.approx(solved.upper)
 
 
+def test_stored_face_points_stay_in_the_face_of_a_stored_reference(store_dir):
+    """A face point is stored from a freshly solved reference and re-checked against the reference loaded from the
+    store, whose margin is re-evaluated there (it differs in the last bits): the repaired point keeps a relative
+    slack above the floor (`OptimalFace.REPAIR_SLACK`), so every such entry loads (with no slack 6 of these 6
+    nuclear points were rejected and solved again)."""
+    rng = np.random.default_rng(0)
+    reference = references(MULTICLASS).max_margin("nuclear").W
+    directions = [reference + 0.05 * rng.standard_normal(reference.shape) for _ in range(6)]
+    solved = [references(MULTICLASS).face_bounds("nuclear", W) for W in directions]
+    before = ACCOUNT.copy()
+    fresh = _fresh(MULTICLASS)
+    loaded = [fresh.face_bounds("nuclear", W) for W in directions]
+    assert ACCOUNT["rejected"] == before["rejected"] and ACCOUNT["loaded"] - before["loaded"] == 7
+    assert [b.upper for b in loaded] == pytest.approx([b.upper for b in solved], rel=1e-9)
+
+
 def _retarget(store_dir, kind: str, source: dict, target: dict, ds=BINARY) -> None:
     """Copy the entry answering `source` onto the name of the question `target` (a stale or forged entry)."""
     data_key = references_module.dataset_key(ds)
