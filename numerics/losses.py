@@ -40,15 +40,15 @@ def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.logsumexp(_rival_differences(scores, y)[0], dim=-1)
 
 
-def _mean_and_weights(n: int, log_domain: bool, with_value: bool, log_l, l, log_slope, slope):
+def _mean_and_weights(n: int, log_domain: bool, with_value: bool, log_loss, loss, log_slope, slope):
     """(L = mean_i ℓ_i, ℓ_i'/n), or in the log domain (log L, ℓ_i'/Σ_j ℓ_j), ℓ_i' = ∂ℓ_i/∂m_i the slope: the
     second from log ℓ_i' − logsumexp_j log ℓ_j, exact where ℓ_i underflows. The arguments are thunks giving
     log ℓ_i, ℓ_i, log ℓ_i' and ℓ_i', so that each domain forms only what it needs (L not at all when
     `with_value` is false: None in its place)."""
     if log_domain:
-        total = torch.logsumexp(log_l(), dim=-1, keepdim=True)
+        total = torch.logsumexp(log_loss(), dim=-1, keepdim=True)
         return total.squeeze(-1) - math.log(n), torch.exp(log_slope() - total)
-    return l().mean(dim=-1) if with_value else None, slope() / n
+    return loss().mean(dim=-1) if with_value else None, slope() / n
 
 
 class Loss:
@@ -104,19 +104,21 @@ class Loss:
                                           lambda: self.per_sample(out, y), lambda: log_slope, lambda: log_slope.exp())
         return value, direction * weight
 
-    def _cross_entropy_value_and_grad(self, scores: torch.Tensor, y: torch.Tensor, log_domain: bool,
-                                      with_value: bool):
+    @staticmethod
+    def _cross_entropy_value_and_grad(scores: torch.Tensor, y: torch.Tensor, log_domain: bool, with_value: bool):
         """`value_and_grad` for ℓ = softplus(z), z = logsumexp_{j≠y}(s_j − s_y): ∂ℓ_i/∂s_j = σ(z)·softmax_j over
         the rivals, −σ(z) at the own class. One exponential pass e = exp(s_j − s_y − m) (m the rivals' max)
         gives z = m + log Σe (as `torch.logsumexp` computes it) and the softmax e/Σe, with Σe ∈ [1, k − 1].
-        The work is done on the class-major view (…, k, n), contiguous for `Linear.outputs` (the GEMM's
-        layout): the own scores are one gather of contiguous rows, and the class masks are (k, n) tensors
-        added or multiplied in (a scatter per call costs 3× more). The gradient comes back in the layout of
-        `scores`, which `Linear.grad` multiplies without a copy."""
-        T, labels = scores.transpose(-1, -2), y.unsqueeze(-2)  # (…, k, n), (…, 1, n)
-        own_mask = (labels == torch.arange(T.shape[-2], device=y.device)[:, None]).to(T.dtype)  # 1 at j = y
+        The work is done on the class-major layout (…, k, n): `Linear.outputs` gives scores in it (the GEMM's
+        layout) and other scores are copied into it once (mixing layouts in the elementwise operations costs
+        3–5×). The own scores are one gather of contiguous rows, and the class masks are (k, n) tensors added
+        or multiplied in (a scatter per call costs 3× more). The gradient comes back as an (…, n, k) view of
+        that layout, which `Linear.grad` multiplies without a copy."""
+        T, labels = scores.transpose(-1, -2).contiguous(), y.unsqueeze(-2)  # (…, k, n), (…, 1, n)
+        is_own = labels == torch.arange(T.shape[-2], device=y.device)[:, None]
+        own_mask = is_own.to(T.dtype)  # 1 at j = y
         diff = T - T.gather(-2, labels.expand(*T.shape[:-2], 1, -1))
-        diff.add_(torch.zeros_like(own_mask).masked_fill_(own_mask.bool(), -torch.inf))  # −∞ at j = y
+        diff.add_(torch.zeros_like(own_mask).masked_fill_(is_own, -torch.inf))  # −∞ at j = y
         m = diff.amax(dim=-2, keepdim=True)
         m.masked_fill_(m.abs() == torch.inf, 0)
         e = diff.sub_(m).exp_()  # 0 at the own class

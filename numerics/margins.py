@@ -299,9 +299,11 @@ class OptimalFace:
     """Projection solvers in order; interior point is the faster here (nuclear (200, 50, 10): 12 s vs > 100 s)."""
     REPAIR_SLACK = 1e-12
     """The relative margin above F's floor that a repaired point keeps: recomputing the floor from a stored
-    reference (its margin re-evaluated in another order of operations) moves it by ~1e-15 relative, which
-    rejected 62 of 611 stored face points on re-certification in a warm checklist run without it. The slack
-    changes the distance bound by O(1e-12) relative, far below any tolerance it is compared with."""
+    reference (its margin re-evaluated in another order of operations) moves it in its last bits, which
+    rejected 62 of 611 stored face points on re-certification in a warm checklist run without it. The worst
+    margin grows by about t·rtol·γ along (1 − t)V + tW*, so the slack costs t ≈ REPAIR_SLACK/rtol (1e-6 at the
+    suite's rtol) of the way to W*: the upper bound ‖P − V‖ loosens by at most that fraction of ‖V − W*‖ and
+    stays valid (V is checked to lie in F)."""
 
     def __init__(self, X, y=None, norm: str | Norm = "l2", *, reference: MaxMargin | None = None,
                  num_classes: int | None = None, rtol: float = CERTIFICATE_RTOL):

@@ -29,13 +29,14 @@ from typing import Iterator, Sequence
 import torch
 from threadpoolctl import threadpool_limits
 
-THRESHOLD = 4_000_000
-"""Work per step (configurations × samples × parameters) from which a second thread is allowed: the crossover
-`python benchmarks/threads.py` measured on this project's idle 2-core machine (two threads ≥ 1.1× faster at every
-size from 4·10⁶ on, 1.06–1.54× there; 0.69–1.17× below, where the hand-off per operation is not amortised). On a
-machine shared with other CPU-bound work two threads were 5–8× *slower* at every size measured (2.4·10³ to
-8·10⁵; the batched run of `benchmarks/optimizers.py` (a), 3.2·10⁶, took 100 s on two threads against 28 s on one):
-there, ``IBS_THREADS=1``."""
+THRESHOLD = 10_000_000
+"""Work per step (configurations × samples × parameters) from which a second thread is allowed. Measured by
+`python benchmarks/threads.py` on this project's idle 2-core machine (NucGD and normalized GD, sizes 2.4·10³ to
+1.6·10⁷): two threads were ≥ 1.1× faster for both optimizers at 1.28·10⁷ and 1.6·10⁷ (1.18–1.54×), not at 4·10⁶
+(1.13× NucGD, 1.06× normalized GD) nor at any smaller size (0.69–1.30×, most below 1); 10⁷ lies between. On the
+same machine shared with other CPU-bound work two threads were 5–8× *slower* at every size measured (2.4·10³ to
+8·10⁵; the batched run of `benchmarks/optimizers.py` (a), 3.2·10⁶, took 100 s on two threads against 28 s on
+one): there, ``IBS_THREADS=1``."""
 
 OVERRIDE = "IBS_THREADS"
 

@@ -163,6 +163,26 @@ def test_analytic_gradients_equal_autograd(kind, k, log_domain):
     torch.testing.assert_close(grad, autograd, rtol=1e-10, atol=1e-15)
 
 
+@pytest.mark.parametrize("k", [2, 5])
+@pytest.mark.parametrize("log_domain", [False, True])
+def test_cross_entropy_gradient_in_either_layout_with_per_configuration_labels(k, log_domain):
+    """Scores laid out class-major (as `Linear.outputs` gives them) or sample-major, labels shared (n,) or per
+    configuration (B, n): the same value and gradient as autograd; without the value, the same gradient."""
+    torch.manual_seed(1)
+    class_major = (torch.randn(3, k, 9, dtype=torch.float64) * 3).transpose(-1, -2)
+    loss = Loss("cross_entropy")
+    for out in (class_major, class_major.contiguous()):
+        for y in (torch.randint(0, k, (9,)), torch.randint(0, k, (3, 9))):
+            leaf = out.detach().clone().requires_grad_()
+            reference = loss.log_mean(leaf, y) if log_domain else loss.mean(leaf, y)
+            (autograd,) = torch.autograd.grad(reference.sum(), leaf)
+            value, grad = loss.value_and_grad(out, y, log_domain)
+            torch.testing.assert_close(value, reference.detach(), rtol=1e-13, atol=0)
+            torch.testing.assert_close(grad, autograd, rtol=1e-10, atol=1e-15)
+            skipped, same = loss.value_and_grad(out, y, log_domain, with_value=False)
+            assert (skipped is None) != log_domain and torch.equal(same, grad)
+
+
 @pytest.mark.parametrize("k, batch_size", [(None, None), (3, None), (3, 10)])
 def test_the_engine_trains_linear_models_identically_with_and_without_autograd(k, batch_size):
     ds = data.gaussian_multiclass(30, 4, 3, seed=2) if k else data.gaussian_binary(30, 4, seed=2)

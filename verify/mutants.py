@@ -42,7 +42,7 @@ class Mutant:
     compute the same way."""
 
 
-def run_claim(target: str, scale, store: bool = True) -> ClaimEvidence:
+def run_claim(target: str, scale, store: bool = False) -> ClaimEvidence:
     """Run the checklist claim `module:function[param=value]` outside pytest and return its evidence, with the
     in-memory references and lemma checks dropped before and after (a mutant may change what they hold), and
     the persistent store off unless `store`."""
