@@ -28,16 +28,11 @@ def _log_softplus(z: torch.Tensor) -> torch.Tensor:
     return torch.where(small, z, torch.log(F.softplus(safe)))
 
 
-def _rival_differences(scores: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(s_j − s_y with −∞ at j = y, the mask j = y) for scores (..., n, k) and labels (n,) or (..., n)."""
+def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """logsumexp_{j≠y}(s_j − s_y) for scores (..., n, k) and labels (n,) or (..., n)."""
     is_own = y[..., None] == torch.arange(scores.shape[-1], device=y.device)
     own = scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None])
-    return (scores - own).masked_fill(is_own, -torch.inf), is_own
-
-
-def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """logsumexp_{j≠y}(s_j − s_y)."""
-    return torch.logsumexp(_rival_differences(scores, y)[0], dim=-1)
+    return torch.logsumexp((scores - own).masked_fill(is_own, -torch.inf), dim=-1)
 
 
 def _mean_and_weights(n: int, log_domain: bool, with_value: bool, log_loss, loss, log_slope, slope):
