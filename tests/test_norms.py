@@ -131,6 +131,30 @@ def test_spectral_lmo_drops_the_null_singular_pairs():
     assert np.linalg.matrix_rank(D.numpy()) == 1
 
 
+@pytest.mark.parametrize("name, gain", [("spectral", 1e8), ("schatten:3", 1e4), ("nuclear", 1.0), ("fro", 1.0)])
+def test_lmo_rounding_gain_bounds_how_far_a_rounding_perturbation_moves_the_lmo(name, gain):
+    """G = U diag(1, 0.5, 1e−8) Vᵀ with 1ᵀG = 0; a perturbation E = eps·1wᵀ (‖E‖ ~ rounding) moves lmo(G) along
+    1 by ≲ eps·gain, gain = σ₁/σ_r for the polar factor, (σ₁/σ_r)^{2−q} for S_3 (q = 3/2), 1 for the top pair and
+    for scaling; the spectral one really moves that far (the bound is not loose by orders)."""
+    rng = np.random.default_rng(7)
+    k, d, eps = 4, 6, np.finfo(float).eps
+    one = np.ones(k) / 2
+    U = np.linalg.qr(np.column_stack([one, rng.standard_normal((k, 3))]))[0][:, 1:]  # ⊥ 1
+    V = np.linalg.qr(rng.standard_normal((d, 3)))[0]
+    G = torch.as_tensor(U @ np.diag([1.0, 0.5, 1e-8]) @ V.T)
+    norm = norms.get(name)
+    assert float(norm.lmo_rounding_gain(G)) == pytest.approx(gain, rel=1e-6)
+    worst = 0.0
+    for _ in range(20):
+        w = rng.standard_normal(d)
+        E = torch.as_tensor(eps * np.outer(one, w / np.linalg.norm(w)))  # ‖E‖ = eps·σ₁
+        D = norm.lmo(G + E)
+        worst = max(worst, float(D.sum(-2).norm() / D.norm()))
+    assert worst <= max(k, d) * eps * gain
+    if name == "spectral":
+        assert worst >= 0.01 * eps * gain
+
+
 def test_nuclear_lmo_is_the_top_singular_pair():
     G = torch.tensor([[1.0, 0.0], [0.0, 3.0]], dtype=torch.float64)
     assert norms.get("nuclear").lmo(G).tolist() == [[0.0, 0.0], [0.0, 1.0]]

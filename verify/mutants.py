@@ -90,6 +90,16 @@ def _nuclear_lmo_is_frobenius(mp):
     mp.setattr(schatten.Nuclear, "lmo", schatten.Frobenius.lmo)
 
 
+def _spectral_lmo_keeps_the_null_pairs(mp):
+    from numerics.norms import schatten
+
+    def completed(self, g):
+        u, _, vh = torch.linalg.svd(g, full_matrices=False)
+        return u @ vh
+
+    mp.setattr(schatten.Spectral, "lmo", completed)
+
+
 def _cold_power_iteration(mp):
     from numerics.optim import steepest
 
@@ -231,6 +241,9 @@ MUTANTS = [
     Mutant("nuclear LMO is the Frobenius one", "Nuclear.lmo returns G/‖G‖_F",
            "verify.test_nucgd:test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank", "lemma lmo.nuclear",
            _nuclear_lmo_is_frobenius),
+    Mutant("spectral LMO keeps the null pairs", "Spectral.lmo is U Vᵀ over all min(k, d) pairs, the null ones too",
+           "verify.test_nucgd:test_zero_sum_is_kept_by_all_but_sign_descent", "(spectral descent)",
+           _spectral_lmo_keeps_the_null_pairs),
     Mutant("power iteration without warm start", "each step's power iteration starts from a fresh random vector",
            "verify.test_nucgd:test_power_iteration_nucgd_tracks_exact_nucgd", "NucGD (power LMO)",
            _cold_power_iteration),

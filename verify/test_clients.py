@@ -257,10 +257,11 @@ def test_torch_adam_with_vanishing_eps_tends_to_the_linf_max_margin(scale, evide
                    lemmas=["lmo.lp:inf"],
                    statement="Each of torch's Adam defaults alone keeps it from the ℓ∞ max margin within 2·10⁴ steps "
                              "(η/√(t+1), η = 0.1): β2 = 0.999 with ε = 1e-300 (its second moment remembers gradients "
-                             "orders of magnitude larger: the ℓ∞ gap plateaus), and ε = 1e-8 with β2 = 0.95 (the "
-                             "gradient falls below ε within ~10³ steps, after which Adam steps like GD).")
-def test_what_holds_torch_adam_back_is_each_of_its_defaults(scale, evidence):
-    steps = scale.pick(20_000, 200_000)
+                             "orders of magnitude larger: the ℓ∞ gap stalls — a delay, not a limit: measured at 2·10⁵ "
+                             "steps it reaches ℓ∞), and ε = 1e-8 with β2 = 0.95 (the gradient falls below ε within "
+                             "~10³ steps, after which Adam steps like GD).")
+def test_what_holds_torch_adam_back_is_each_of_its_defaults(evidence):
+    steps = 20_000  # at every scale: the statement is about this budget (β2 = 0.999's stall ends by 2·10⁵ steps)
     memory = fingerprint("torch.optim.Adam", steps=steps, seed=SEED, lr=ADAM["lr"], eps=ADAM["eps"])
     floor = fingerprint("torch.optim.Adam", steps=steps, seed=SEED, lr=ADAM["lr"], betas=ADAM["betas"])
     for fp in (memory, floor):

@@ -71,6 +71,14 @@ class Norm(abc.ABC):
         self._check_shape(t)
         return self._value(t).numpy()[()]
 
+    def lmo_rounding_gain(self, g: torch.Tensor) -> torch.Tensor:
+        """How much `lmo` amplifies a rounding-level perturbation of g, relative to its output: a component of g
+        of relative size u along a direction g does not span moves lmo(g) by ≲ u·gain along it. 1 for LMOs
+        Lipschitz at the scale of rounding around g (scaling, the top singular pair, signs of entries not at
+        rounding level); Schatten LMOs that give small singular pairs a large weight override it. Batched."""
+        self._check_shape(g)
+        return torch.ones(g.shape[:g.ndim - self.ndim], dtype=g.dtype, device=g.device)
+
     def direction_error(self, gap: float, numel: int) -> float | None:
         """An upper bound on the Euclidean distance ‖W − W*‖₂ between a unit-norm W whose normalized margin is
         within the relative `gap` of the maximum and the maximiser W* (`numel` entries), from the modulus of

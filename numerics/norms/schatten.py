@@ -66,10 +66,16 @@ class Spectral(Norm):
 
     def lmo(self, g):
         self._check_shape(g)
-        u, s, vh = torch.linalg.svd(g, full_matrices=False)
+        u, s, vh = torch.linalg.svd(g / _max_abs(g.flatten(-2))[..., None], full_matrices=False)
         rtol = max(g.shape[-2:]) * torch.finfo(g.dtype).eps
         keep = (s > rtol * s[..., :1]).to(g.dtype)
         return (u * keep[..., None, :]) @ vh
+
+    def lmo_rounding_gain(self, g):
+        """σ₁/σ_r, σ_r the least kept singular value: a perturbation E (‖E‖ ≲ u·σ₁) tilts the kept singular
+        vectors toward the dropped ones by ‖E‖/σ_r (Wedin 1972, sin Θ theorem, gap σ_r − σ_{r+1} ≈ σ_r), and the
+        polar factor gives each kept pair weight 1."""
+        return _kept_gain(g, lambda a: torch.ones_like(a))
 
     def cvxpy(self, expr):
         return cp.sigma_max(expr)
@@ -140,6 +146,11 @@ class Schatten(Norm):
         den = torch.linalg.vector_norm(a, ord=self.q, dim=-1, keepdim=True).pow(self.q - 1)
         return (u * (a.pow(self.q - 1) / torch.where(den > 0, den, 1.0))[..., None, :]) @ vh
 
+    def lmo_rounding_gain(self, g):
+        """max over kept pairs of (σ₁/σ_i)·(σ_i/σ₁)^{q−1}: pair i is tilted by ≲ u·σ₁/σ_i (Wedin 1972) and
+        weighted (σ_i/σ₁)^{q−1} relative to the top pair, so (σ₁/σ_i)^{2−q}, at most 1 for q ≥ 2."""
+        return _kept_gain(g, lambda a: a.pow(self.q - 1))
+
     def cvxpy(self, expr):
         """‖σ(W)‖_p as the partial minimum over auxiliary u ∈ R^m, m = min(k, d), and X_j ∈ R^{k×d} of
         ‖u‖_p subject to  Σ_{i≤j} σ_i(W) ≤ Σ_{i≤j} u_i  (j = 1..m)  (Ky Fan dominance), each j-th as
@@ -203,3 +214,13 @@ register("fro")(lambda _: FROBENIUS)
 register("spectral")(lambda _: SPECTRAL)
 register("nuclear")(lambda _: NUCLEAR)
 register("schatten")(lambda arg: schatten(_parse(arg)))
+
+
+def _kept_gain(g: torch.Tensor, weight) -> torch.Tensor:
+    """max_i (σ₁/σ_i)·weight(σ_i/σ₁) over the singular values an SVD-based LMO keeps (σ_i > max(k, d)·eps·σ₁);
+    1 at g = 0. The SVD is of g/max|g_ij|, as in the LMOs (exact for entries down to 1e−300)."""
+    s = torch.linalg.svdvals(g / _max_abs(g.flatten(-2))[..., None])
+    a = s / torch.where(s[..., :1] > 0, s[..., :1], 1.0)
+    kept = a > max(g.shape[-2:]) * torch.finfo(g.dtype).eps
+    gain = torch.where(kept, weight(a) / torch.where(kept, a, 1.0), 0.0).amax(dim=-1)
+    return torch.where(s[..., 0] > 0, gain, 1.0)
