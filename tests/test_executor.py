@@ -66,7 +66,7 @@ def own_store_settings(monkeypatch):
 
 def test_ray_missing_is_one_clear_error(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "ray" else object())
-    monkeypatch.setattr(main_module, "collect", lambda args: ["verify/test_x.py::test_y"])
+    monkeypatch.setattr(main_module, "collect", lambda args, targets: ["verify/test_x.py::test_y"])
     assert main_module.main(["--executor", "ray", "--out", str(tmp_path), "--no-cache"]) == 2
     assert 'needs Ray, which is not installed: pip install -e ".[ray]"' in capsys.readouterr().err
 
@@ -108,13 +108,14 @@ def test_distributed_merges_the_tasks_evidence_and_names_a_failed_task(monkeypat
                "verify/test_b.py::test_b": TaskFailed("the Ray task failed: WorkerCrashedError")}
     monkeypatch.setattr(executor_module, "executor", _scripted(results.get))
     monkeypatch.setattr(executor_module, "usable", lambda name, address=None: None)
-    monkeypatch.setattr(main_module, "collect", lambda args: list(results))
+    monkeypatch.setattr(main_module, "collect", lambda args, targets: list(results))
     code = main_module.main(["--executor", "ray", "--out", str(tmp_path), "--no-cache"])
     written = json.loads((tmp_path / "evidence.json").read_text())
     assert code == 1 and written["executor"] == "ray"
     assert [(c["id"], c["outcome"]) for c in written["claims"]] == [("a.claim", "PASS"),
                                                                     ("verify/test_b.py::test_b", "ERROR")]
     assert "WorkerCrashedError" in written["claims"][1]["reason"]
+    assert sorted(p.name for p in (tmp_path / "claims").iterdir()) == ["a.claim.json", "verify_test_b.py_test_b.json"]
 
 
 def main_module_document() -> dict:

@@ -1,13 +1,17 @@
 """The main job: run the claims checklist and write its report.
 
     python -m verify [--scale default|paper] [--out report/] [--workers auto] [--executor local|ray]
-                     [--address HOST:PORT] [--cache-dir DIR | --no-cache] [-- extra pytest args]
+                     [--address HOST:PORT] [--cache-dir DIR | --no-cache] [--claim ID ...] [--paper KEY ...]
+                     [--resume] [--list] [-- extra pytest args]
     python -m verify fingerprint OPTIMIZER [--lr LR] [--kind binary|multiclass] [--steps N] [--seed S]
                                  [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint)
 
-Runs ``pytest verify/`` (in parallel with pytest-xdist), writes ``evidence.json`` (every claim's parameters,
-seed, device, versions, measured values, tolerances and verdict), ``checklist.tex`` with one figure per claim,
-and ``checklist.pdf`` when pdflatex is installed. The exit status is 0 only when every claim passed or is a
+Runs ``pytest verify/`` (in parallel with pytest-xdist), or the claims `--claim`/`--paper` select, printing a
+line as each claim starts and ends with a count and the time left. Every finished claim's evidence goes to
+``claims/`` in --out as it finishes (`verify.ledger`; `--resume` skips the current ones); ``evidence.json``
+(every claim's parameters, seed, device, versions, measured values, tolerances and verdict) and
+``checklist.tex`` (one figure per claim) are then built from all the claims there, and ``checklist.pdf`` when
+pdflatex is installed. The exit status is 0 only when every claim passed or is a
 strict XFAIL: a FAIL, an INCONCLUSIVE (pytest reports it as a failure) and, at the default scale, a SKIP make it
 non-zero.
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import functools
 import json
 import os
@@ -32,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from numerics import cache
+from verify import catalog, ledger
 from verify.executor import EXECUTORS
 
 HERE = Path(__file__).parent
@@ -55,20 +61,43 @@ def main(argv: list[str] | None = None) -> int:
                         help="where certified references persist: entries go to DIR/references (default: "
                              f"{cache.directory() or 'off'})")
     cached.add_argument("--no-cache", action="store_true", help="solve every reference afresh and store none")
+    parser.add_argument("--list", action="store_true",
+                        help="list every claim: id, paper keys, scales, and its last time in --out; run nothing")
+    parser.add_argument("--claim", action="append", default=[], metavar="ID",
+                        help="run this claim (repeatable; a parametrized claim's base id runs all its cases)")
+    parser.add_argument("--paper", action="append", default=[], metavar="KEY",
+                        help="run the claims citing this paper (repeatable; first author + year, e.g. xie2026)")
+    parser.add_argument("--resume", action="store_true",
+                        help="skip the claims whose evidence in --out is current (same code, scale and versions)")
     parser.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
     args = parser.parse_args(argv)
     if args.address and args.executor != "ray":
         parser.error("--address needs --executor ray")
+    if args.list:
+        return list_claims(args.out, args.scale)
+    try:
+        targets = selection(args)
+    except catalog.SelectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
     _reference_store(args)
     args.out.mkdir(parents=True, exist_ok=True)
     tex = args.out / "checklist.tex"
     common = ["--scale", args.scale, *args.pytest_args]
     if args.executor == "ray":
-        code = distributed(args, common)
+        code = distributed(args, common, targets)
     else:
-        code = pytest.main([str(HERE), "--evidence", str(args.out / "evidence.json"), "--report", str(tex), "-p",
-                            "no:cacheprovider", *(["-n", args.workers] if args.workers != "0" else []), *common])
+        code = pytest.main([*(targets or [str(HERE)]), "--evidence", str(args.out / "evidence.json"), "--report",
+                            str(tex), "-p", "no:cacheprovider", *(["-n", args.workers] if args.workers != "0" else []),
+                            "--evidence-dir", str(args.out), *(["--resume"] if args.resume else []), *common])
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        if args.resume:
+            print("every selected claim's evidence is current: the report was rebuilt from it")
+            code = pytest.ExitCode.OK
+        else:
+            print(f"error: no claim selected by {' '.join(args.pytest_args)!r}{_near(args.pytest_args)}",
+                  file=sys.stderr)
     evidence = args.out / "evidence.json"
     code = exit_status(int(code), json.loads(evidence.read_text()) if evidence.exists() else None)
     if tex.exists():
@@ -85,6 +114,39 @@ def main(argv: list[str] | None = None) -> int:
                 return max(code, 1)
             print(f"report: {args.out / 'checklist.pdf'}")
     return code
+
+
+def selection(args) -> list[str]:
+    """The node ids --claim and --paper select, as paths pytest takes (none: the whole checklist)."""
+    if not args.claim and not args.paper:
+        return []
+    chosen = catalog.select(catalog.collect(), ids=args.claim, papers=args.paper)
+    return [str(HERE.parent / claim.nodeid) for claim in chosen]
+
+
+def list_claims(out: Path, scale: str) -> int:
+    """`--list`: one line per claim, with the time of its last run at `scale` in `out` where there is one."""
+    claims = catalog.collect()
+    recorded = ledger.read(out, "claims", scale)
+    width = max(len(c.id) for c in claims)
+    for claim in claims:
+        last = recorded.get(claim.id)
+        seconds = f"{last['seconds']:8.1f} s" + ("" if last["current"] else " (stale)") if last else "         —"
+        scales = "default, paper" if claim.scaled else "same at both"
+        print(f"{claim.id:{width}s}  {','.join(claim.papers) or '—':28s} {scales:14s} {seconds}")
+    print(f"{len(claims)} claims; times: last run at scale {scale} in {out} (stale: the code has changed since)")
+    return 0
+
+
+def _near(pytest_args: list[str]) -> str:
+    """Claim ids near a `-k` expression that selected nothing."""
+    if "-k" not in pytest_args or pytest_args.index("-k") + 1 >= len(pytest_args):
+        return ""
+    try:
+        catalog.select(catalog.collect(), ids=[pytest_args[pytest_args.index("-k") + 1]])
+    except catalog.SelectionError as error:
+        return f" ({str(error).split('; ', 1)[-1]})"
+    return ""
 
 
 def _reference_store(args) -> None:
@@ -108,14 +170,19 @@ def _task_environment(args) -> dict[str, str]:
     return {name: os.environ[name] for name in names if name in os.environ}
 
 
-def distributed(args, common: list[str]) -> int:
-    """Every test that `pytest verify/ <args>` selects, as one executor task each; their evidence merged into
-    `evidence.json` and the report. A task that failed for good becomes an ERROR naming why."""
+def distributed(args, common: list[str], targets: list[str]) -> int:
+    """Every test that `pytest <targets or verify/> <args>` selects (less the current ones with --resume), as one
+    executor task each; each finished task's claims go to the ledger in --out, and `evidence.json` and the report
+    are built from all there. A task that failed for good becomes an ERROR naming why."""
     from verify.executor import executor, run_pytest, usable
     from verify.plugin import references_line, write_outputs
 
-    nodeids = collect(common)
-    if not nodeids:
+    nodeids = collect(common, targets)
+    if args.resume:
+        done = ledger.current(args.out, "claims", args.scale)
+        current = {c["nodeid"] for c in ledger.read(args.out, "claims", args.scale).values() if c["id"] in done}
+        nodeids = [n for n in nodeids if n not in current]
+    if not nodeids and not args.resume:
         print("no test selected", file=sys.stderr)
         return pytest.ExitCode.NO_TESTS_COLLECTED
     start, docs, codes = time.time(), [], []
@@ -126,8 +193,8 @@ def distributed(args, common: list[str]) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    with executor(args.executor, address=args.address) as ex:
-        for done, (nodeid, result) in enumerate(ex.map(task, nodeids), 1):
+    with executor(args.executor, address=args.address) if nodeids else contextlib.nullcontext() as ex:
+        for done, (nodeid, result) in enumerate(ex.map(task, nodeids) if nodeids else [], 1):
             doc = result.get("doc") if isinstance(result, dict) else None
             if doc is None:
                 reason = getattr(result, "reason", None) or result["output"]
@@ -136,17 +203,23 @@ def distributed(args, common: list[str]) -> int:
             codes.append(result["code"] if isinstance(result, dict) else 1)
             docs.append(doc)
             for claim in doc["claims"]:
+                ledger.write(args.out, "claims", claim["id"], claim, args.scale)
                 print(f"[{done}/{len(nodeids)}] {claim['outcome']:12s} {claim['id']} ({claim['seconds']:.1f} s)")
+            for mutant in doc.get("mutants", []):
+                ledger.write(args.out, "mutants", mutant["mutant"], mutant, args.scale)
     doc = merge(docs, scale=args.scale, seconds=time.time() - start, executor=args.executor)
+    doc["claims"] = sorted(ledger.read(args.out, "claims", args.scale).values(), key=lambda c: c["id"])
+    doc["mutants"] = sorted(ledger.read(args.out, "mutants", args.scale).values(), key=lambda m: m["mutant"])
     print(references_line(doc["claims"]))
     write_outputs(doc, args.out / "evidence.json", args.out / "checklist.tex")
     failed = any(c["outcome"] in ("FAIL", "INCONCLUSIVE", "ERROR") for c in doc["claims"])
     return int(failed or any(code not in (0, pytest.ExitCode.NO_TESTS_COLLECTED) for code in codes))
 
 
-def collect(pytest_args: list[str]) -> list[str]:
-    """The node ids `pytest verify/ <pytest_args>` selects (collected in a subprocess, as the tasks will)."""
-    done = subprocess.run([sys.executable, "-m", "pytest", str(HERE), "--collect-only", "-q", "-p",
+def collect(pytest_args: list[str], targets: list[str] = ()) -> list[str]:
+    """The node ids `pytest <targets or verify/> <pytest_args>` selects (collected in a subprocess, as the tasks
+    will)."""
+    done = subprocess.run([sys.executable, "-m", "pytest", *(targets or [str(HERE)]), "--collect-only", "-q", "-p",
                            "no:cacheprovider", *pytest_args], capture_output=True, text=True, cwd=HERE.parent)
     if done.returncode not in (0, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise SystemExit(f"collecting the tests failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")

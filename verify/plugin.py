@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from verify import ledger
 from verify.evidence import ClaimEvidence, ClaimInconclusive, plain
 
 CLAIM_KEY, EVIDENCE_KEY = "verify.claim", "verify.evidence"
@@ -46,6 +47,12 @@ def pytest_addoption(parser):
                     help="default: minutes on a CPU; paper: the papers' sizes and step counts")
     group.addoption("--evidence", metavar="PATH", default=None, help="write every claim's evidence as JSON")
     group.addoption("--report", metavar="PATH", default=None, help="write the LaTeX report of checked claims")
+    group.addoption("--evidence-dir", metavar="DIR", default=None,
+                    help="write each claim's evidence to DIR/claims/ as it finishes, and build --evidence and "
+                         "--report from every claim there (this run's and earlier runs')")
+    group.addoption("--resume", action="store_true",
+                    help="with --evidence-dir: skip the claims whose evidence there is current (same code, scale "
+                         "and versions)")
 
 
 def pytest_configure(config):
@@ -72,6 +79,29 @@ def _session_cache(config) -> None:
     directory = tempfile.mkdtemp(prefix="ibs-references-")
     os.environ[cache.ENV_DIR] = directory
     config.add_cleanup(lambda: (shutil.rmtree(directory, ignore_errors=True), os.environ.pop(cache.ENV_DIR, None)))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Claim ids become keywords (`-k nucgd.zero_sum_rows` selects that claim); with --resume, the claims
+    whose evidence on disk is current are deselected."""
+    done = {kind: set() for kind in ledger.KINDS}
+    if config.getoption("--resume"):
+        directory = config.getoption("--evidence-dir")
+        if directory is None:
+            raise pytest.UsageError("--resume needs --evidence-dir (where the finished claims are)")
+        done = {kind: ledger.current(Path(directory), kind, config.getoption("--scale")) for kind in ledger.KINDS}
+    kept, skipped = [], []
+    for item in items:
+        meta = claim_metadata(item)
+        if meta is not None:
+            item.extra_keyword_matches.update({meta["id"], meta["id"].split("[")[0]})
+        mutant = getattr(getattr(item, "callspec", None), "params", {}).get("mutant")
+        finished = (meta is not None and meta["id"] in done["claims"]) or (
+            mutant is not None and mutant.name in done["mutants"])
+        (skipped if finished else kept).append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = kept
 
 
 def claim_metadata(item) -> dict | None:
@@ -157,14 +187,37 @@ class Gatherer:
         self.claims: dict[str, dict] = {}
         self.mutants: dict[str, dict] = {}
         self.started = time.time()
+        self.scale = config.getoption("--scale")
+        self.directory = config.getoption("--evidence-dir")
+        self.recorded = {e.get("nodeid"): e["seconds"] for e in
+                         (ledger.read(Path(self.directory), "claims", self.scale) if self.directory else {}).values()}
+        self.selected: set[str] = set()
+        self.finished: set[str] = set()
+        workers = getattr(config.option, "numprocesses", None)
+        self.workers = (os.cpu_count() or 1) if isinstance(workers, str) else max(1, workers or 1)
+
+    def pytest_collection_finish(self, session):
+        self.selected = {item.nodeid for item in session.items}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        self.selected = set(ids)  # the controller collects nothing itself: the workers' ids
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
         if MUTANT_KEY in props and report.when == "call":
             self.mutants[report.nodeid] = {**props[MUTANT_KEY], "seconds": report.duration}
+            if self.directory:
+                ledger.write(Path(self.directory), "mutants", props[MUTANT_KEY]["mutant"],
+                             self.mutants[report.nodeid], self.scale)
         meta = props.get(CLAIM_KEY)
         if meta is None:
+            if report.when == "teardown":
+                self.finished.add(report.nodeid)
             return
+        if report.when == "setup":
+            last = self.recorded.get(report.nodeid)
+            self._say(f"start {meta['id']}" + (f" (last run {last:.0f} s)" if last is not None else ""))
         entry = self.claims.setdefault(report.nodeid, {"nodeid": report.nodeid, **plain(meta), "outcome": "PASS",
                                                        "reason": "", "seconds": 0.0})
         entry["seconds"] += report.duration
@@ -181,6 +234,25 @@ class Gatherer:
                                            and not no_verdict)
             entry["outcome"] = "ERROR" if error else "INCONCLUSIVE" if INCONCLUSIVE_KEY in props else "FAIL"
             entry["reason"] = _short(report.longreprtext)
+        if report.when == "teardown":
+            self.finished.add(report.nodeid)
+            if self.directory:
+                ledger.write(Path(self.directory), "claims", entry["id"], entry, self.scale)
+            self._say(f"{entry['outcome']:12s} {entry['id']} {entry['seconds']:.1f} s{self._left()}")
+
+    def _left(self) -> str:
+        """The running count, and the time left estimated from the recorded times of the claims still to run."""
+        total = len(self.selected) or len(self.finished)
+        left = [self.recorded[n] for n in self.selected - self.finished if n in self.recorded]
+        estimate = f", about {_duration(sum(left) / self.workers)} left" if left else ""
+        return f"  [{len(self.finished)}/{total}{estimate}]"
+
+    def _say(self, line: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            if reporter._tw.width_of_current_line:  # after pytest's progress dots
+                reporter.line("")
+            reporter.write_line(line)
 
     def pytest_terminal_summary(self, terminalreporter):
         if not self.claims and not self.mutants:
@@ -201,15 +273,19 @@ class Gatherer:
                               f"{m['verdict']:12s} {m['claim']}")
 
     def pytest_sessionfinish(self, session):
-        if not self.claims and not self.mutants:
+        if not self.claims and not self.mutants and not self.directory:
             return
         write_outputs(self.document(), self.config.getoption("--evidence"), self.config.getoption("--report"))
 
     def document(self) -> dict:
-        return {**empty_document(self.config.getoption("--scale"), self.started),
-                "seconds": time.time() - self.started,
-                "claims": sorted(self.claims.values(), key=lambda e: e["id"]),
-                "mutants": sorted(self.mutants.values(), key=lambda m: m["mutant"])}
+        """This run's claims and mutants; with --evidence-dir, every claim and mutant on disk (this run's are
+        there too)."""
+        claims, mutants = list(self.claims.values()), list(self.mutants.values())
+        if self.directory:
+            claims = list(ledger.read(Path(self.directory), "claims", self.scale).values())
+            mutants = list(ledger.read(Path(self.directory), "mutants", self.scale).values())
+        return {**empty_document(self.scale, self.started), "seconds": time.time() - self.started,
+                "claims": sorted(claims, key=lambda e: e["id"]), "mutants": sorted(mutants, key=lambda m: m["mutant"])}
 
 
 def empty_document(scale: str, started: float | None = None) -> dict:
@@ -242,6 +318,10 @@ def references_line(claims) -> str:
     return (f"references: {total['solved']} solved, {total['loaded']} loaded from the cache "
             f"({total['rejected']} rejected on re-certification); {total['solving seconds']:.1f} s in solvers of "
             f"{seconds:.1f} s in claims ({share:.1%})")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _short(text: str, limit: int = 2000) -> str:

@@ -1,0 +1,102 @@
+"""Selecting claims by id and paper, progress lines, and resuming from the evidence written as claims finish."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from verify import catalog, ledger
+
+pytest_plugins = ["pytester"]
+
+CLAIMS = '''
+import pytest
+
+META = dict(paper="Xie, Wu 2026 (arXiv); Soudry et al. 2018", lemmas=["lmo.fro"], statement="s")
+
+@pytest.mark.claim(id="alpha.first", **META)
+def test_first(evidence):
+    evidence.check("x", 1.0, "<=", 2.0, "because")
+    evidence.conclude()
+
+@pytest.mark.claim(id="beta.second", paper="Lyu & Li 2020 (ICLR)", lemmas=[], statement="s")
+@pytest.mark.parametrize("case", ["a", "b"])
+def test_second(evidence, case):
+    evidence.check("x", 1.0, "<=", 2.0, "because")
+    evidence.conclude()
+'''
+
+
+def test_paper_keys_are_first_surname_and_year_per_citation():
+    assert catalog.paper_keys("Xie, Wu, Chen, Tang 2026 (arXiv:2603.22824)") == ("xie2026",)
+    assert catalog.paper_keys("Gunasekar et al. 2018 (ICML); Chen et al. 2023 (Lion)") == ("gunasekar2018",
+                                                                                          "chen2023")
+    assert catalog.paper_keys("Lyu & Li 2020 (ICLR)") == ("lyu2020",)
+    assert catalog.paper_keys("measured here (no theorem)") == ()
+
+
+def test_select_by_id_base_id_and_paper_and_name_near_matches():
+    claims = [catalog.Claim("noether.gd_discrete_factor", "Ziyin et al. 2024", "a::x", False),
+              catalog.Claim("fuzz.own[l1]", "Gunasekar et al. 2018", "b::y[l1]", False),
+              catalog.Claim("fuzz.own[l2]", "Gunasekar et al. 2018", "b::y[l2]", False)]
+    assert catalog.select(claims, ids=["fuzz.own"]) == claims[1:]
+    assert catalog.select(claims, ids=["fuzz.own[l2]"]) == claims[2:]
+    assert catalog.select(claims, papers=["ziyin2024"]) == claims[:1]
+    with pytest.raises(catalog.SelectionError, match="near matches: noether.gd_discrete_factor"):
+        catalog.select(claims, ids=["noether.gd_discrete_factr"])
+    with pytest.raises(catalog.SelectionError, match="no paper key 'xie2025'"):
+        catalog.select(claims, papers=["xie2025"])
+
+
+def test_the_checklist_lists_every_claim():
+    claims = catalog.collect()
+    assert len(claims) >= 27 and len({c.id for c in claims}) == len(claims)
+    assert {"xie2026", "cai2024"} <= {k for c in claims for k in c.papers}
+
+
+def test_a_ledger_entry_is_current_until_the_code_or_scale_changes(tmp_path, monkeypatch):
+    ledger.write(tmp_path, "claims", "a.b[x y]", {"id": "a.b[x y]", "outcome": "PASS", "seconds": 1.0}, "default")
+    ledger.write(tmp_path, "claims", "c", {"id": "c", "outcome": "ERROR", "seconds": 1.0}, "default")
+    (tmp_path / "claims" / "torn.json").write_text('{"key": "12')  # a file cut short is read as absent
+    assert set(ledger.read(tmp_path, "claims", "default")) == {"a.b[x y]", "c"}
+    assert ledger.current(tmp_path, "claims", "default") == {"a.b[x y]"}  # an ERROR runs again
+    assert ledger.current(tmp_path, "claims", "paper") == set()
+    monkeypatch.setattr(ledger, "code_hash", lambda: "changed")
+    assert ledger.read(tmp_path, "claims", "default")["a.b[x y]"]["current"] is False
+    assert not list((tmp_path / "claims").glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("workers", [None, "2"])
+def test_claims_are_selected_by_id_written_as_they_finish_and_resumed(pytester, workers):
+    pytester.makepyfile(test_claims=CLAIMS)
+    base = ["-p", "verify.plugin", "-p", "no:cacheprovider", "--evidence", "evidence.json", "--evidence-dir", "out",
+            *(["-n", workers] if workers else [])]
+    first = pytester.runpytest_subprocess(*base, "-k", "beta.second")
+    assert first.ret == 0
+    first.stdout.fnmatch_lines(["*start beta.second*", "*PASS*beta.second*[[]*/2*"])
+    assert sorted(p.name for p in (pytester.path / "out" / "claims").iterdir()) == ["beta.second[a].json",
+                                                                                   "beta.second[b].json"]
+    second = pytester.runpytest_subprocess(*base, "--resume")
+    second.stdout.fnmatch_lines(["*PASS*alpha.first*[[]1/1*"])
+    assert "start beta" not in second.stdout.str()
+    claims = json.loads((pytester.path / "evidence.json").read_text())["claims"]
+    assert [c["id"] for c in claims] == ["alpha.first", "beta.second[a]", "beta.second[b]"]  # merged from disk
+    assert all(c["current"] and c["outcome"] == "PASS" for c in claims)
+
+
+def test_resume_needs_an_evidence_dir(pytester):
+    pytester.makepyfile(test_claims=CLAIMS)
+    result = pytester.runpytest_subprocess("-p", "verify.plugin", "-p", "no:cacheprovider", "--resume")
+    result.stderr.fnmatch_lines(["*--resume needs --evidence-dir*"])
+
+
+def test_the_command_lists_claims_and_refuses_an_unknown_one_naming_near_matches(tmp_path, capsys):
+    from verify.__main__ import main
+
+    assert main(["--list", "--out", str(tmp_path)]) == 0
+    listed = capsys.readouterr().out
+    assert "noether.gd_discrete_factor" in listed and "claims; times" in listed
+    assert main(["--claim", "noether.gd_discrete_factr", "--out", str(tmp_path), "--no-cache"]) == 2
+    assert "near matches: noether.gd_discrete_factor" in capsys.readouterr().err
+    assert not (tmp_path / "evidence.json").exists()  # nothing ran
