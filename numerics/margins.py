@@ -101,7 +101,10 @@ def signed_points(ds: Dataset) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray, 
     return sp.csr_matrix((vals, (rows, cols)), shape=(i.size, k * d)), i, j
 
 
-def _task(X, y, norm: Norm, num_classes) -> Dataset:
+def problem(X, y, norm: Norm | str, num_classes=None) -> Dataset:
+    """The data as a `Dataset` whose task `norm` fits (a vector norm for binary labels, a matrix norm for
+    multiclass ones), else an InvalidDataError that names the norms that fit and, for labels {0, 1}, the fix."""
+    norm = norms.get(norm)
     ds = X if isinstance(X, Dataset) else Dataset(X, y, num_classes=num_classes)
     if ds.task == "regression":
         raise InvalidDataError("a max margin needs class labels, not regression targets")
@@ -110,6 +113,9 @@ def _task(X, y, norm: Norm, num_classes) -> Dataset:
         hint = ("binary weights are vectors: use l1, l2, linf or lp:<p>" if want == 1 else
                 "multiclass weights are k×d matrices: use fro, spectral, nuclear, schatten:<p>, entry_l1, "
                 "entry_linf, entry_lp:<p>, op_linf, op_l1 (labels in {−1, +1} are read as binary)")
+        if want == 2 and set(np.unique(ds.y).tolist()) == {0, 1}:
+            hint += ("; these labels are {0, 1}: map them to ±1 for a binary problem, or use a matrix norm for "
+                     "two-class multiclass")
         raise InvalidDataError(f"norm {norm.name!r} does not fit a {ds.task} problem: {hint}")
     return ds
 
@@ -160,7 +166,7 @@ def max_margin(X, y=None, norm: str | Norm = "l2", *, num_classes: int | None = 
     """
     start = time.perf_counter()
     norm = norms.get(norm)
-    ds = _task(X, y, norm, num_classes)
+    ds = problem(X, y, norm, num_classes)
     Z, point, rival = signed_points(ds)
     generate = norm.name in GENERATED if generate is None else generate
     rows = _first_rows(Z, ds.weight_shape) if generate else np.arange(Z.shape[0])
@@ -308,7 +314,7 @@ class OptimalFace:
     def __init__(self, X, y=None, norm: str | Norm = "l2", *, reference: MaxMargin | None = None,
                  num_classes: int | None = None, rtol: float = CERTIFICATE_RTOL):
         self.norm = norms.get(norm)
-        self.data = _task(X, y, self.norm, num_classes)
+        self.data = problem(X, y, self.norm, num_classes)
         self.reference = reference or max_margin(self.data, norm=self.norm, rtol=rtol)
         self.floor = self.reference.margin * (1 - rtol)
         scale = np.abs(self.data.X).max()

@@ -26,6 +26,22 @@ def device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def usable(requested) -> torch.device:
+    """The device `requested` (None: `device()`), or a ValueError that says why it cannot be used here."""
+    if requested is None:
+        return device()
+    try:
+        d = torch.device(requested)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"device {requested!r} is not a torch device: {error}") from None
+    if d.type == "cuda" and not torch.cuda.is_available():
+        why = ("this torch build has no CUDA" if torch.version.cuda is None else
+               "torch was built with CUDA but sees no GPU")
+        raise ValueError(f"device {requested!r} requested, but {why} (torch {torch.__version__}): use device='cpu', "
+                         "or leave device unset to use a GPU where there is one")
+    return d
+
+
 def describe_device() -> str:
     d = device()
     if d.type == "cuda":

@@ -25,7 +25,7 @@ from numerics import threads
 from numerics.losses import Loss
 from numerics.models import Model
 from numerics.optim.schedules import Schedule
-from numerics.provenance import device as default_device
+from numerics.provenance import usable as usable_device
 from numerics.provenance import versions
 
 Metric = Callable[[list[torch.Tensor], torch.Tensor, torch.Tensor], torch.Tensor]
@@ -74,7 +74,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     the size of a step (one for small problems; ``IBS_THREADS`` overrides).
     """
     start = time.perf_counter()
-    device = torch.device(device) if device is not None else default_device()
+    device = usable_device(device)
     loss = loss if isinstance(loss, Loss) else Loss(loss)
     generator = torch.Generator(device=device).manual_seed(seed)
     X = torch.as_tensor(np.asarray(X), dtype=dtype, device=device)

@@ -166,6 +166,10 @@ def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None
     if record_every > steps // 100:
         raise ValueError(f"record_every = {record_every} leaves the decade [T/100, T/10] unrecorded; "
                          f"use ≤ {steps // 100}")
+    if isinstance(make_optimizer, type) and issubclass(make_optimizer, torch.optim.Optimizer):
+        raise TypeError(f"pass a factory of the optimizer, not the class {make_optimizer.__name__}: e.g. "
+                        f"lambda params: {make_optimizer.__name__}(params, lr=…) (the class alone would run with "
+                        "its default lr)")
     batch = 1 if etas is None else len(etas)
     shape = ds.weight_shape if natural else (batch, *ds.weight_shape)
     probe = make_optimizer([torch.zeros(shape, dtype=torch.float64, requires_grad=True)])

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from numerics.data import Dataset
-from numerics.margins import MaxMargin
+from numerics.margins import MaxMargin, problem
 from numerics.optim import Schedule
 from verify.convergence import ConvergenceRun, as_dataset, converge, dual_radius, judge
 from verify.evidence import Evidence
@@ -34,8 +34,10 @@ def margin_convergence(make_optimizer: Callable[[list[torch.Tensor]], torch.opti
                        batch_size: int | None = None, record_every: int | None = None, track: dict | None = None,
                        name: str | None = None) -> Evidence:
     """Does this optimizer's normalized margin in `norm` tend to the max margin, excluding the rival norms'
-    limits? See `verify.convergence` for the verdict rules and `converge`/`judge` for the arguments."""
-    run = converge(make_optimizer, X, y, steps, loss=loss, schedule=schedule, rate=rate, seed=seed, device=device,
+    limits? See `verify.convergence` for the verdict rules and `converge`/`judge` for the arguments. Data that
+    `norm` does not fit is refused before any training."""
+    ds = problem(as_dataset(X, y), None, norm)
+    run = converge(make_optimizer, ds, None, steps, loss=loss, schedule=schedule, rate=rate, seed=seed, device=device,
                    batch_size=batch_size, record_every=record_every, track=track)
     return judge(run, norm, rivals=rivals, tol=tol, bound=bound, name=name)
 
