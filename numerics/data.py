@@ -10,6 +10,7 @@ Every generator is deterministic given its seed; hypothesis strategies over them
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -280,3 +281,32 @@ def cyclic_shifts(base, description: str = "") -> Dataset:
     X = np.concatenate([np.roll(base, c, axis=1) for c in range(K)])
     return Dataset(X, np.repeat(np.arange(K), M), "multiclass", K,
                    description or f"cyclic shifts of {M} base point{'s' * (M > 1)}, {K} classes")
+
+
+def load(path: str | Path, labels: str | Path | None = None) -> Dataset:
+    """A data set from disk: an ``.npz`` with arrays ``X`` and ``y``; an ``.npy`` of X with `labels` the ``.npy``
+    of y; or a CSV of numbers whose last column is the label (a first row that is not numbers is a header).
+    Labels ±1 make a binary problem, 0..k−1 a multiclass one (`Dataset`)."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidDataError(f"no data file {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        with np.load(path) as archive:
+            missing = {"X", "y"} - set(archive.files)
+            if missing:
+                raise InvalidDataError(f"{path} lacks the arrays {sorted(missing)} (it has {sorted(archive.files)}); "
+                                       "save it as np.savez(path, X=X, y=y)")
+            return Dataset(archive["X"], archive["y"], description=path.name)
+    if suffix == ".npy":
+        if labels is None:
+            raise InvalidDataError(f"{path} holds X only: give the labels' .npy as well")
+        return Dataset(np.load(path), np.load(labels), description=path.name)
+    if suffix in (".csv", ".txt"):
+        rows = np.genfromtxt(path, delimiter=",", dtype=np.float64)
+        rows = rows[1:] if rows.ndim == 2 and np.isnan(rows[0]).all() else rows
+        if rows.ndim != 2 or rows.shape[1] < 2:
+            raise InvalidDataError(f"{path}: a CSV needs rows of features followed by the label")
+        return Dataset(rows[:, :-1], rows[:, -1], description=path.name)
+    raise InvalidDataError(f"{path}: unknown data format {suffix!r}; use .npz (X, y), .npy (with the labels' .npy) or "
+                           ".csv (label last)")

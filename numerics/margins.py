@@ -105,6 +105,8 @@ def problem(X, y, norm: Norm | str, num_classes=None) -> Dataset:
     """The data as a `Dataset` whose task `norm` fits (a vector norm for binary labels, a matrix norm for
     multiclass ones), else an InvalidDataError that names the norms that fit and, for labels {0, 1}, the fix."""
     norm = norms.get(norm)
+    if isinstance(X, Dataset) and y is not None:
+        raise InvalidDataError("X is a Dataset, which carries its labels: leave y out")
     ds = X if isinstance(X, Dataset) else Dataset(X, y, num_classes=num_classes)
     if ds.task == "regression":
         raise InvalidDataError("a max margin needs class labels, not regression targets")
@@ -157,7 +159,7 @@ def max_margin(X, y=None, norm: str | Norm = "l2", *, num_classes: int | None = 
                generate: bool | None = None) -> MaxMargin:
     """Solve max γ s.t. margin_i(W) ≥ γ ∀i, ‖W‖ ≤ 1 in float64 and certify it (see module docstring).
 
-    `X` may be a `Dataset` (then `y` is ignored). Labels ±1 are binary (vector norm), 0..k−1 multiclass
+    `X` may be a `Dataset` (then `y` must be None). Labels ±1 are binary (vector norm), 0..k−1 multiclass
     (matrix norm). The data are rescaled to max |x_ij| = 1 for the solver and the answer scaled back.
     `generate` solves by constraint generation (`_generate`; default: for the norms in `GENERATED`), else the
     whole problem at once; either way the certificate is recomputed over every margin constraint.

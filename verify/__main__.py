@@ -5,6 +5,7 @@
                      [--resume] [--list] [-- extra pytest args]
     python -m verify fingerprint OPTIMIZER [--lr LR] [--kind binary|multiclass] [--steps N] [--seed S]
                                  [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint)
+    python -m verify reference DATA --norm NORM [--labels Y.npy] [--out W.npy]     (the certified max margin)
 
 Runs ``pytest verify/`` (in parallel with pytest-xdist), or the claims `--claim`/`--paper` select, printing a
 line as each claim starts and ends with a count and the time left. Every finished claim's evidence goes to
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["fingerprint"]:
         return fingerprint_main(argv[1:])
+    if argv[:1] == ["reference"]:
+        return reference_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m verify", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("default", "paper"), default="default",
                         help="default: minutes on a CPU; paper: the papers' sizes and step counts (GPU when present)")
@@ -272,6 +275,45 @@ def fingerprint_main(argv: list[str]) -> int:
     stem = args.out / f"{args.optimizer.rsplit('.', 1)[-1]}-{args.kind}"
     print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
     return 0 if fp.geometry else 1
+
+
+def reference_main(argv: list[str]) -> int:
+    """`python -m verify reference DATA --norm NORM`: the certified max margin alone — γ*, its certificate, the
+    support — and W written as .npy. Exit 0, or 2 on bad input or data that are not separable (one line naming
+    the cause)."""
+    import numpy as np
+
+    from numerics import data, norms
+    from numerics.errors import InvalidDataError, NotSeparableError, SolverError
+    from numerics.margins import max_margin
+
+    parser = argparse.ArgumentParser(prog="python -m verify reference",
+                                     description="the certified max-margin solution of a data set in a norm")
+    parser.add_argument("data", type=Path,
+                        help=".npz with X and y; .npy of X (with --labels); .csv with the label last")
+    parser.add_argument("--labels", type=Path, default=None, help=".npy of the labels, with an .npy of X")
+    parser.add_argument("--norm", required=True,
+                        help="l1, l2, linf, lp:<p> (binary ±1 labels); fro, spectral, nuclear, schatten:<p>, entry_l1, "
+                             "… (multiclass labels 0..k−1)")
+    parser.add_argument("--out", type=Path, default=None, help="where W goes (default: DATA's name + _<norm>_W.npy)")
+    args = parser.parse_args(argv)
+    try:
+        solution = max_margin(data.load(args.data, args.labels), norm=args.norm)
+    except (InvalidDataError, NotSeparableError, SolverError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    c = solution.certificate
+    out = args.out or args.data.with_name(f"{args.data.stem}_{args.norm.replace(':', '')}_W.npy")
+    np.save(out, solution.W)
+    print(f"max margin γ* = {solution.margin:.10g} in {solution.norm} ({solution.task}, {solution.solver}, "
+          f"{solution.seconds:.2f} s)")
+    print(f"certificate: {c.lower:.10g} ≤ γ* ≤ {c.upper:.10g} (relative gap {c.rel_gap:.2e}, accepted ≤ {c.rtol:g}; "
+          "both recomputed from the returned points)")
+    print(f"support: {solution.support.size} points: {' '.join(map(str, solution.support.tolist()))}")
+    unique = "" if norms.get(solution.norm).strongly_convex else (
+        "; one maximiser of a ball with faces: compare directions with numerics.margins.OptimalFace")
+    print(f"W ({' × '.join(map(str, solution.W.shape))}, unit {solution.norm} norm): {out}{unique}")
+    return 0
 
 
 def _options(rest: list[str]) -> dict:
