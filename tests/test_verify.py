@@ -7,10 +7,12 @@ import math
 import os
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from verify import plugin as verify_plugin
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Check, ClaimEvidence, ClaimFailed, Evidence, plain
 from verify.rates import RATES, envelope_growth, steps_needed
 
@@ -171,6 +173,42 @@ def test_plugin_reports_every_outcome_and_survives_xdist(pytester, workers):
     assert claims["undecided"]["evidence"]["reasons"] == ["budget too small"]
     assert claims["ok"]["evidence"]["checks"][-1]["name"] == "lemma lmo.fro: numeric check"  # cited lemmas checked
     result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 2 inconclusive, 1 error, 1 skip, 1 xfail*"])
+    assert claims["known"]["evidence"]["verdict"] == "FAIL"  # XFAIL: the failure measured, as marked
+    assert all(c["provenance"]["seed"] == 0 and c["provenance"]["versions"] for c in claims.values())
+    validate_against_the_schema(json.loads((pytester.path / "evidence.json").read_text()))
+
+
+def validate_against_the_schema(doc: dict) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(verify_plugin.__file__).parent / "evidence.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def test_the_schema_refuses_an_xfail_whose_evidence_passed():
+    import jsonschema
+
+    claim = {"nodeid": "a::b", "id": "a", "paper": "P", "lemmas": [], "statement": "s", "outcome": "XFAIL",
+             "reason": "r", "seconds": 1.0, "evidence": {**Evidence("a").as_dict(), "verdict": "PASS",
+                                                         "concluded": True, "references": {}}}
+    doc = {"scale": "default", "device": "cpu", "versions": {}, "python": "3.11", "started": "now", "seconds": 1.0,
+           "claims": [claim], "mutants": []}
+    with pytest.raises(jsonschema.ValidationError, match="'FAIL' was expected"):
+        validate_against_the_schema(doc)
+
+
+def test_trajectories_are_thinned_log_uniformly_keeping_both_ends(monkeypatch):
+    ev = Evidence("t")
+    ev.trajectory("gap", np.arange(0, 10_001, 10), np.linspace(1, 0, 1001))
+    kept = ev.trajectories["gap"]
+    assert kept["recorded"] == 1001 and len(kept["steps"]) <= 40
+    assert kept["steps"][:3] == [0, 10, 20] and kept["steps"][-1] == 10_000 and kept["values"][-1] == 0.0
+    ratios = np.diff(np.log(kept["steps"][5:]))
+    assert ratios.max() < 2.5 * ratios.mean()  # about evenly spaced in log t
+    monkeypatch.setenv("IBS_FULL_TRAJECTORIES", "1")
+    ev.trajectory("gap", np.arange(1001), np.zeros(1001))
+    assert len(ev.trajectories["gap"]["steps"]) == 1001
 
 
 def test_report_renders_and_compiles(tmp_path):

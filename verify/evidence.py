@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,19 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return value
+
+
+TRAJECTORY_POINTS = 40
+"""Records a trajectory keeps in the evidence: log-uniform in the record index (the checks read the full run;
+this is what the figures and a script see). IBS_FULL_TRAJECTORIES=1 keeps them all."""
+
+
+def thinned(records: int, points: int = TRAJECTORY_POINTS) -> np.ndarray:
+    """Indices 0, …, records − 1 thinned to ≲ `points` spaced log-uniformly (0 and the last always kept)."""
+    if records <= points or os.environ.get("IBS_FULL_TRAJECTORIES", "") not in ("", "0"):
+        return np.arange(records)
+    grid = np.unique(np.rint(np.geomspace(1, records - 1, points - 1)).astype(int))
+    return np.concatenate([[0], grid])
 
 
 @dataclass
@@ -137,7 +151,12 @@ class Evidence:
         self.measured.update(plain(values))
 
     def trajectory(self, name: str, steps, values) -> None:
-        self.trajectories[name] = {"steps": plain(np.asarray(steps)), "values": plain(np.asarray(values))}
+        """Record values over steps, thinned to about `TRAJECTORY_POINTS` log-uniform records (the first and last
+        kept; every record with IBS_FULL_TRAJECTORIES=1); `recorded` says how many there were."""
+        steps, values = np.asarray(steps), np.asarray(values)
+        keep = thinned(len(steps))
+        self.trajectories[name] = {"steps": plain(steps[keep]), "values": plain(values[keep]),
+                                   "recorded": len(steps)}
 
     @property
     def failures(self) -> list[Check]:

@@ -57,6 +57,7 @@ def write(directory: Path, kind: str, name: str, entry: dict, scale: str) -> Pat
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
     with os.fdopen(handle, "w") as stream:
         stream.write(text)
+    os.chmod(temporary, 0o644)  # mkstemp's 0600 is for the temporary, not the evidence
     os.replace(temporary, target)
     return target
 

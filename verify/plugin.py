@@ -27,6 +27,7 @@ from verify.evidence import ClaimEvidence, ClaimInconclusive, plain
 
 CLAIM_KEY, EVIDENCE_KEY = "verify.claim", "verify.evidence"
 ERROR_KEY, NO_VERDICT_KEY, INCONCLUSIVE_KEY = "verify.error", "verify.no_verdict", "verify.inconclusive"
+PROVENANCE_KEY = "verify.provenance"
 NO_VERDICT = "verify: no verdict:"
 
 
@@ -141,6 +142,20 @@ def evidence(request) -> ClaimEvidence:
                                                         "references": work}))
 
 
+@pytest.fixture(autouse=True)
+def _provenance(request):
+    """Every claim's seed, scale, device, versions and parameters, beside its evidence (whatever it records)."""
+    if claim_metadata(request.node) is not None:
+        from numerics.provenance import describe_device, versions
+        from verify.claims import SEED
+
+        params = getattr(getattr(request.node, "callspec", None), "params", {})
+        request.node.user_properties.append((PROVENANCE_KEY, plain({
+            "seed": SEED, "scale": request.config.getoption("--scale"), "device": describe_device(),
+            "versions": versions(), "params": {k: str(v) for k, v in params.items()}})))
+    yield
+
+
 def pytest_runtest_setup(item):
     meta = claim_metadata(item)
     if meta is not None:
@@ -223,6 +238,8 @@ class Gatherer:
         entry["seconds"] += report.duration
         if EVIDENCE_KEY in props:
             entry["evidence"] = props[EVIDENCE_KEY]
+        if PROVENANCE_KEY in props:
+            entry["provenance"] = props[PROVENANCE_KEY]
         if hasattr(report, "wasxfail") and report.skipped:  # a claim known (measured) not to hold as stated
             entry["outcome"], entry["reason"] = "XFAIL", str(report.wasxfail)
         elif report.skipped:
