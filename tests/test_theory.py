@@ -170,3 +170,16 @@ def test_the_kkt_checks_catch_a_wrong_reference(monkeypatch, corruption):
     monkeypatch.setattr(numerics.margins, "max_margin", corrupted)
     check = lemmas.get("kkt.norm.dual_condition").check_numeric(np.random.default_rng(0))
     assert check.status == "failed" and check.residual > 10
+
+
+def test_every_character_of_the_suites_text_has_latex():
+    """Statements, names and reasons come from these sources: none may fall back to [U+XXXX] in the report."""
+    from pathlib import Path
+
+    from theory.latex import escape_text
+
+    root = Path(__file__).resolve().parent.parent
+    text = "".join(p.read_text() for package in ("numerics", "theory", "verify") for p in (root / package).rglob("*.py"))
+    rendered = escape_text("".join(sorted(set(text))))
+    assert "[U+" not in rendered, rendered[rendered.index("[U+") - 40:rendered.index("[U+") + 10]
+    assert escape_text("θ̃ x̃ ĝ") == r"$\tilde{\theta}$ \~{x} \^{g}"
