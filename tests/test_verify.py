@@ -5,6 +5,7 @@ reported as such), and the report."""
 import json
 import math
 import os
+import re
 import sys
 import types
 from pathlib import Path
@@ -206,7 +207,7 @@ def test_trajectories_are_thinned_log_uniformly_keeping_both_ends(monkeypatch):
     assert kept["steps"][:3] == [0, 10, 20] and kept["steps"][-1] == 10_000 and kept["values"][-1] == 0.0
     ratios = np.diff(np.log(kept["steps"][5:]))
     assert ratios.max() < 2.5 * ratios.mean()  # about evenly spaced in log t
-    monkeypatch.setenv("IBS_FULL_TRAJECTORIES", "1")
+    monkeypatch.setenv("IBS_FULL_EVIDENCE", "1")
     ev.trajectory("gap", np.arange(1001), np.zeros(1001))
     assert len(ev.trajectories["gap"]["steps"]) == 1001
 
@@ -215,10 +216,12 @@ def test_report_renders_and_compiles(tmp_path):
     doc = {"scale": "default", "device": "cpu", "versions": {"torch": "x"}, "python": "3.11", "started": "now",
            "seconds": 1.0,
            "claims": [{"id": "a.b[x y]", "paper": "P & Q 2020", "lemmas": ["lmo.nuclear", "noether.sgd.drift"],
-                       "statement": "γ → γ* ≤ 1 ‖θ‖",
+                       "statement": "γ → γ* ≤ 1 ‖θ‖; E[ĝ²] and ‖w(t)/‖w(t)‖ − ŵ‖ → 0, C_{t+1} = C_t(1 − η²ĝ²)",
                        "outcome": "PASS", "reason": "", "seconds": 0.5,
                        "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
-                                                "why": "rate 1/√t", "negative": False, "passed": True}],
+                                                "why": "rate 1/√t", "negative": False, "passed": True},
+                                               {"name": "sign descent keeps 1ᵀW = 0", "measured": 0.2849, "op": "<=",
+                                                "bound": 0.0, "why": "sign(G)", "negative": True, "passed": True}],
                                     "measured": {"gap": 0.01, "rows": [1, 2]},
                                     "parts": [{"claim": "GD → ℓ2", "expect": "FAIL", "verdict": "INCONCLUSIVE",
                                                "reasons": ["budget too small: gap 0.1 > tol 0.05"],
@@ -235,7 +238,7 @@ def test_report_renders_and_compiles(tmp_path):
     from verify.report import render
 
     tex = render(doc, tmp_path)
-    assert "lmo.nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b_x_y.pdf").exists()
+    assert r"lmo.\allowbreak{}nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b_x_y.pdf").exists()
     assert r"\inconclusive" in tex and "Mutation table" in tex and "linf 0.2" in tex
     import shutil
     import subprocess
@@ -243,9 +246,21 @@ def test_report_renders_and_compiles(tmp_path):
     if shutil.which("pdflatex") is None:
         pytest.skip("pdflatex is not installed: rendered, not compiled")
     (tmp_path / "r.tex").write_text(tex)
-    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"], cwd=tmp_path,
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout[-2000:]
+    for _ in range(2):
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "r.tex"], cwd=tmp_path,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout[-2000:]
+    log = (tmp_path / "r.log").read_text(errors="replace")
+    overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)]
+    assert max(overfull, default=0.0) <= 1.0, overfull  # the summary table and every line fit the page
+    assert "Missing character" not in log
+    figures = re.findall(r"includegraphics\[[^]]*\]\{([^}]+)\}", tex)
+    assert len([f for f in figures if f != "lemmas_to_claims.pdf"]) == len(doc["claims"])  # one per claim
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed: compiled, text not checked")
+    text = subprocess.run(["pdftotext", "r.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "?" not in text and "[U+" not in text, "a glyph is missing"
+    assert "must fail" in text and "The checked lemmas" in text and "ĝ" not in tex
 
 
 def test_python_m_verify_fails_on_a_skip_at_the_default_scale():

@@ -6,6 +6,7 @@
     python -m verify fingerprint OPTIMIZER [--lr LR] [--kind binary|multiclass] [--steps N] [--seed S]
                                  [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint)
     python -m verify reference DATA --norm NORM [--labels Y.npy] [--out W.npy]     (the certified max margin)
+    python -m verify lemmas [--out report/]                          (every lemma's checks, the claims on it)
 
 Runs ``pytest verify/`` (in parallel with pytest-xdist), or the claims `--claim`/`--paper` select, printing a
 line as each claim starts and ends with a count and the time left. Every finished claim's evidence goes to
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return fingerprint_main(argv[1:])
     if argv[:1] == ["reference"]:
         return reference_main(argv[1:])
+    if argv[:1] == ["lemmas"]:
+        return lemmas_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m verify", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("default", "paper"), default="default",
                         help="default: minutes on a CPU; paper: the papers' sizes and step counts (GPU when present)")
@@ -102,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: no claim selected by {' '.join(args.pytest_args)!r}{_near(args.pytest_args)}",
                   file=sys.stderr)
     evidence = args.out / "evidence.json"
-    code = exit_status(int(code), json.loads(evidence.read_text()) if evidence.exists() else None)
+    code = exit_status(int(code), json.loads(evidence.read_text(encoding="utf-8")) if evidence.exists() else None)
     if tex.exists():
         pdflatex = shutil.which("pdflatex")
         if pdflatex is None:
@@ -113,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
                                       cwd=args.out, capture_output=True, text=True)
             if done.returncode != 0:
                 print(done.stdout[-3000:], file=sys.stderr)
-                print(f"report: pdflatex failed on {tex}", file=sys.stderr)
+                print(f"report: pdflatex failed on {tex} (its log: {tex.with_suffix('.log')})", file=sys.stderr)
                 return max(code, 1)
+            for artefact in (".aux", ".log", ".out", ".toc"):
+                tex.with_suffix(artefact).unlink(missing_ok=True)
             print(f"report: {args.out / 'checklist.pdf'}")
     return code
 
@@ -275,6 +280,22 @@ def fingerprint_main(argv: list[str]) -> int:
     stem = args.out / f"{args.optimizer.rsplit('.', 1)[-1]}-{args.kind}"
     print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
     return 0 if fp.geometry else 1
+
+
+def lemmas_main(argv: list[str]) -> int:
+    """`python -m verify lemmas`: every lemma with its symbolic and numeric check and the number of claims
+    resting on it (the report's lemma chapter as a table). Exit 1 when a lemma's check failed or errored."""
+    from verify import blueprint
+
+    parser = argparse.ArgumentParser(prog="python -m verify lemmas", description=lemmas_main.__doc__.split(":")[0])
+    parser.add_argument("--out", type=Path, default=Path("report"), help="the run whose claims to count")
+    parser.add_argument("--scale", choices=("default", "paper"), default="default")
+    args = parser.parse_args(argv)
+    claims = list(ledger.read(args.out, "claims", args.scale).values()) or [
+        {"id": c.id, "outcome": "not run", "lemmas": c.lemmas} for c in catalog.collect()]
+    rows = blueprint.rows(claims)
+    print(blueprint.table(rows))
+    return int(any(r["status"] not in ("passed", "undecided") for r in rows))
 
 
 def reference_main(argv: list[str]) -> int:

@@ -29,6 +29,7 @@ class Claim:
     scaled: bool
     """Whether the claim takes the `scale` fixture (its sizes differ at paper scale); else it is the same at
     both scales."""
+    lemmas: tuple[str, ...] = ()
 
     @property
     def papers(self) -> tuple[str, ...]:
@@ -55,7 +56,8 @@ class _Collector:
         for item in items:
             meta = claim_metadata(item)
             if meta is not None:
-                self.claims.append(Claim(meta["id"], meta["paper"], item.nodeid, "scale" in item.fixturenames))
+                self.claims.append(Claim(meta["id"], meta["paper"], item.nodeid, "scale" in item.fixturenames,
+                                         tuple(meta["lemmas"])))
 
 
 def collect(root: Path = HERE) -> list[Claim]:

@@ -43,14 +43,19 @@ def plain(value):
     return value
 
 
-TRAJECTORY_POINTS = 40
-"""Records a trajectory keeps in the evidence: log-uniform in the record index (the checks read the full run;
-this is what the figures and a script see). IBS_FULL_TRAJECTORIES=1 keeps them all."""
+TRAJECTORY_POINTS = 32
+"""Records a trajectory keeps in the evidence, log-uniform in the record index, its values to 6 significant
+digits (the checks read the full run at full precision; this is what the figures and a script see). With
+IBS_FULL_EVIDENCE=1 every record is kept at full precision, and every check of an included part (`include`)."""
+
+
+def full_evidence() -> bool:
+    return os.environ.get("IBS_FULL_EVIDENCE", "") not in ("", "0")
 
 
 def thinned(records: int, points: int = TRAJECTORY_POINTS) -> np.ndarray:
     """Indices 0, …, records − 1 thinned to ≲ `points` spaced log-uniformly (0 and the last always kept)."""
-    if records <= points or os.environ.get("IBS_FULL_TRAJECTORIES", "") not in ("", "0"):
+    if records <= points or full_evidence():
         return np.arange(records)
     grid = np.unique(np.rint(np.geomspace(1, records - 1, points - 1)).astype(int))
     return np.concatenate([[0], grid])
@@ -133,9 +138,15 @@ class Evidence:
     def include(self, part: Evidence, *, expect: str = PASS, name: str | None = None) -> bool:
         """Record another evidence (a template's) as one check: its verdict must be `expect` (FAIL for a
         negative control). The opposite decisive verdict fails this evidence; an INCONCLUSIVE part leaves it
-        INCONCLUSIVE (a control that cannot be decided shows nothing)."""
+        INCONCLUSIVE (a control that cannot be decided shows nothing). The part is stored with its failed checks
+        and the number of passed ones (every check with IBS_FULL_EVIDENCE=1)."""
         name = name or part.claim
-        self.parts.append({"expect": expect, **part.as_dict()})
+        stored = part.as_dict()
+        if not full_evidence():  # the part's verdict stands on its failed checks; the passed ones are counted
+            stored["checks_passed"] = sum(c["passed"] for c in stored["checks"])
+            stored["checks"] = [c for c in stored["checks"] if not c["passed"]]
+            stored["config"] = {k: v for k, v in stored["config"].items() if k != "versions"}  # the claim's own
+        self.parts.append({"expect": expect, **stored})
         verdict = part.verdict
         passed = verdict == expect
         why = f"{'control: ' if expect == FAIL else ''}template verdict {verdict}; expected {expect}"
@@ -152,11 +163,13 @@ class Evidence:
 
     def trajectory(self, name: str, steps, values) -> None:
         """Record values over steps, thinned to about `TRAJECTORY_POINTS` log-uniform records (the first and last
-        kept; every record with IBS_FULL_TRAJECTORIES=1); `recorded` says how many there were."""
+        kept; all with IBS_FULL_EVIDENCE=1); `recorded` says how many there were."""
         steps, values = np.asarray(steps), np.asarray(values)
         keep = thinned(len(steps))
-        self.trajectories[name] = {"steps": plain(steps[keep]), "values": plain(values[keep]),
-                                   "recorded": len(steps)}
+        values = values[keep]
+        if not full_evidence() and values.dtype.kind == "f":
+            values = np.asarray([float(f"{v:.6g}") for v in values.ravel()]).reshape(values.shape)
+        self.trajectories[name] = {"steps": plain(steps[keep]), "values": plain(values), "recorded": len(steps)}
 
     @property
     def failures(self) -> list[Check]:

@@ -53,9 +53,10 @@ def write(directory: Path, kind: str, name: str, entry: dict, scale: str) -> Pat
     """`entry` with its key at `path` (a temporary file renamed over it: never half written)."""
     target = path(directory, kind, name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"key": key(name, scale), "scale": scale, "name": name, "entry": entry}, allow_nan=True)
+    text = json.dumps({"key": key(name, scale), "scale": scale, "name": name, "entry": entry}, allow_nan=True,
+                      ensure_ascii=False)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-    with os.fdopen(handle, "w") as stream:
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
         stream.write(text)
     os.chmod(temporary, 0o644)  # mkstemp's 0600 is for the temporary, not the evidence
     os.replace(temporary, target)
@@ -67,7 +68,7 @@ def read(directory: Path, kind: str, scale: str) -> dict[str, dict]:
     entries = {}
     for file in sorted((Path(directory) / kind).glob("*.json")):
         try:
-            stored = json.loads(file.read_text())
+            stored = json.loads(file.read_text(encoding="utf-8"))
             entries[stored["name"]] = {**stored["entry"], "current": stored["key"] == key(stored["name"], scale)}
         except (OSError, ValueError, KeyError, TypeError):
             continue  # unreadable or foreign: that claim runs again

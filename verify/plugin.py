@@ -318,7 +318,7 @@ def empty_document(scale: str, started: float | None = None) -> dict:
 def write_outputs(doc: dict, evidence: str | Path | None, report: str | Path | None) -> None:
     """`doc` as JSON at `evidence` and as the LaTeX report (figures beside it) at `report`, where given."""
     if evidence:
-        Path(evidence).write_text(json.dumps(doc, indent=1, allow_nan=True))
+        Path(evidence).write_text(json.dumps(doc, allow_nan=True, ensure_ascii=False), encoding="utf-8")
     if report:
         from verify.report import render
 

@@ -18,6 +18,8 @@ import numpy as np
 
 from theory import lemmas
 from theory.latex import escape_text
+from verify import blueprint
+from verify.catalog import paper_keys
 
 _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                           variable_end_string=")))", comment_start_string="((#", comment_end_string="#))",
@@ -25,7 +27,8 @@ _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", vari
 _ENV.filters["e_tex"] = lambda v: escape_text(str(v))
 _ENV.filters["num"] = lambda v: _number(v)
 _ENV.filters["breakable"] = lambda v: (escape_text(str(v)).replace(".", r".\allowbreak{}")
-                                       .replace(r"\_", r"\_\allowbreak{}"))
+                                       .replace(r"\_", r"\_\allowbreak{}").replace("[", r"[\allowbreak{}")
+                                       .replace("=", r"=\allowbreak{}").replace(",", r",\allowbreak{}"))
 _ENV.filters["op"] = lambda op: {"<=": r"$\le$", ">=": r"$\ge$", "<": "$<$", ">": "$>$", "==": "$=$"}[op]
 
 TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
@@ -33,73 +36,90 @@ TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
 \usepackage[margin=2cm]{geometry}
 \usepackage{amsmath,amssymb,amsthm,longtable,array,graphicx,color}
 \newtheorem{lemma}{Lemma}
-\definecolor{passgreen}{rgb}{0.1,0.45,0.1}
+\definecolor{passgreen}{rgb}{0.1,0.5,0.1}
 \definecolor{failred}{rgb}{0.7,0.1,0.1}
+\definecolor{undecided}{rgb}{0.72,0.45,0.0}
+\definecolor{xfailviolet}{rgb}{0.42,0.3,0.58}
+\definecolor{skipgrey}{rgb}{0.45,0.45,0.45}
 \newcommand{\pass}{\textcolor{passgreen}{\textbf{PASS}}}
 \newcommand{\fail}{\textcolor{failred}{\textbf{FAIL}}}
-\definecolor{undecided}{rgb}{0.75,0.45,0.0}
 \newcommand{\inconclusive}{\textcolor{undecided}{\textbf{INCONCLUSIVE}}}
+\newcommand{\xfail}{\textcolor{xfailviolet}{\textbf{XFAIL}}}
+\newcommand{\skipped}{\textcolor{skipgrey}{\textbf{SKIP}}}
+\newcommand{\error}{\textcolor{failred}{\textbf{ERROR}}}
+\newcommand{\holds}{\textcolor{passgreen}{holds}}
+\newcommand{\fails}{\textcolor{failred}{fails}}
+\newcommand{\fitmath}[1]{\begin{center}\resizebox{\ifdim\width>0.97\linewidth0.97\linewidth\else\width\fi}{!}{$\displaystyle #1$}\end{center}}
 \title{Implicit-bias claims checklist}
 \date{((( doc.started | e_tex )))}
 \author{scale \texttt{((( doc.scale | e_tex )))} \quad ((( doc.device | e_tex )))}
 \begin{document}
+\sloppy
 \maketitle
 \noindent Each claim was run on the optimizers of \texttt{numerics} and measured against certified references
 (cvxpy, float64; duality gap in each reference's record). A check compares a measured number with a bound whose
-reason is given; a \emph{control} is a check that must fail (the wrong optimizer or setting). A convergence claim
-names its rival hypotheses (the other norms' max-margin solutions) with their certified separations: PASS means
-the run reached the claim's limit within a tolerance below half the least separation, excluding every rival;
-FAIL means positive evidence against it (a plateau above the tolerance, a run that ends at a rival's limit, a
-broken run or inconsistent measurements); INCONCLUSIVE means this data or budget cannot tell, with the reason.
-Versions: ((( versions | e_tex ))); Python ((( doc.python ))).
-Total time ((( doc.seconds | num ))) s.
+reason is given; a \emph{control} is a check that must fail (the wrong optimizer or setting): it is shown as
+``must fail'' with what it did. A convergence claim names its rival hypotheses (the other norms' max-margin
+solutions) with their certified separations: \pass{} means the run reached the claim's limit within a tolerance
+below half the least separation, excluding every rival; \fail{} means positive evidence against it (a plateau above
+the tolerance, a run that ends at a rival's limit, a broken run or inconsistent measurements); \inconclusive{}
+means this data or budget cannot tell, with the reason; \xfail{} a claim measured not to hold as stated, as marked.
+Versions: ((( versions | e_tex ))). Total time ((( doc.seconds | num ))) s.
 
 \section*{Summary}
-\begin{longtable}{llrl}
-claim & verdict & time (s) & paper \\ \hline
+((( counts | e_tex ))).
+\begin{longtable}{>{\raggedright}p{0.46\textwidth}lr>{\raggedright\arraybackslash}p{0.25\textwidth}}
+claim & verdict & time (s) & papers \\ \hline
+\endhead
 ((* for c in claims *))
-\texttt{((( c.id | e_tex )))} & ((( verdict(c.outcome) ))) & ((( c.seconds | num ))) & ((( c.paper | e_tex ))) \\
+\texttt{((( c.id | breakable )))} & ((( verdict(c.outcome) ))) & ((( c.seconds | num ))) & ((( c.paper_keys | join(", ") | e_tex ))) \\
 ((* endfor *))
 \end{longtable}
-((( counts | e_tex )))
+
+\noindent\textbf{Papers.} ((* for key, paper in papers *))\textbf{((( key | e_tex )))}: ((( paper | e_tex )))((* if not loop.last *)); ((* endif *))((* endfor *)).
 
 ((* for c in claims *))
-\section{((( c.id | e_tex )))}
+\section{\texttt{((( c.id | breakable )))}}
 \textbf{Claim.} ((( c.statement | e_tex ))) \emph{(((( c.paper | e_tex ))))} \quad Verdict: ((( verdict(c.outcome) ))).
-((* if c.reason and c.outcome != "PASS" *))
+((* if c.reasons *))
 
-\noindent\textbf{Reason.} \texttt{((( c.reason.splitlines()[-1][:300] | e_tex )))}
+\noindent\textbf{Why.}
+\begin{itemize}
+((* for r in c.reasons *))
+\item ((( r | e_tex )))
+((* endfor *))
+\end{itemize}
 ((* endif *))
 ((* for lemma in c.lemma_objects *))
-\begin{lemma}[{((( lemma.title )))}]
-\[ ((( lemma.latex() ))) \]
-\emph{Source:} ((( lemma.source | e_tex ))). \texttt{((( lemma.id | e_tex )))}
+\begin{lemma}\textbf{((( lemma.title )))}.
+\fitmath{((( lemma.latex() )))}
+\emph{Source:} ((( lemma.source | e_tex ))). \texttt{((( lemma.id | breakable )))}
 \end{lemma}
 ((* endfor *))
 ((* if c.evidence *))
-\begin{longtable}{p{0.46\textwidth}rcrl}
+\begin{longtable}{>{\raggedright}p{0.5\textwidth}rcrl}
 check & measured & & bound & \\ \hline
+\endhead
 ((* for k in c.evidence.checks *))
-((* if k.negative *))\emph{control:} ((* endif *))((( k.name | e_tex ))) & ((( k.measured | num ))) & ((( k.op | op ))) & ((( k.bound | num ))) & ((( "\\pass" if k.passed else "\\fail" ))) \\
-\multicolumn{5}{p{0.95\textwidth}}{\footnotesize ((( k.why | e_tex )))} \\
+((* if k.negative *))\emph{must fail:} ((* endif *))((( k.name | e_tex ))) & ((( k.measured | num ))) & ((( k.op | op ))) & ((( k.bound | num ))) & ((* if k.negative *))((( "\\fails{} \\checkmark" if k.passed else "\\holds{} \\fail" )))((* else *))((( "\\pass" if k.passed else "\\fail" )))((* endif *)) \\*
+\multicolumn{5}{>{\raggedright\arraybackslash}p{0.95\textwidth}}{\footnotesize ((( k.why | e_tex )))} \\
 ((* endfor *))
 \end{longtable}
 ((* for part in c.evidence.parts *))
-\noindent\emph{((( part.claim | e_tex )))} (expected ((( part.expect ))), got ((( verdict(part.verdict) )))((* if part.reasons *)): ((( part.reasons | join("; ") | e_tex )))((* endif *)).
+\noindent\emph{((( part.claim | e_tex )))}((* if part.expect == "FAIL" *)) (must fail: it ((( "fails \\checkmark" if part.verdict == "FAIL" else "ends " ~ part.verdict ~ ((" \\fail" if part.verdict == "PASS" else "")) ))))((* else *)) (((( verdict(part.verdict) ))))((* endif *))((* if part.reasons *)): ((( part.reasons | join("; ") | e_tex )))((* endif *)).
 ((* if part.measured.get("separations") *))
 Tolerance ((( part.measured.tol | num ))); certified separations from the rivals: ((* for rival, value in part.measured.separations.items() *))((( rival | e_tex ))) ((( value | num )))((* if not loop.last *)), ((* endif *))((* endfor *)).
 ((* endif *))
-Checks: ((* for k in part.checks *))((( k.name | e_tex ))) ((( k.measured | num ))) ((( k.op | op ))) ((( k.bound | num )))((( "" if k.passed else " [fails]" )))((* if not loop.last *)); ((* endif *))((* endfor *)).
 
 ((* endfor *))
 ((* if c.scalars *))
 \noindent\textbf{Measured.} ((* for key, value in c.scalars *))
 ((( key | e_tex ))) = ((( value | num )))((* if not loop.last *)); ((* endif *))((* endfor *)).
 ((* endif *))
+((* endif *))
 ((* if c.figure *))
 
-\begin{center}\includegraphics[width=0.8\textwidth]{((( c.figure )))}\end{center}
-((* endif *))
+\begin{center}\includegraphics[width=\textwidth]{((( c.figure )))}\end{center}
 ((* endif *))
 ((* endfor *))
 ((* if doc.mutants *))
@@ -108,10 +128,29 @@ Each deliberately wrong implementation is run against the claim it must break; i
 FAIL by the check named.
 \begin{longtable}{>{\raggedright}p{0.2\textwidth}>{\raggedright}p{0.22\textwidth}l>{\raggedright\arraybackslash}p{0.36\textwidth}}
 mutant & claim & verdict & caught by \\ \hline
+\endhead
 ((* for m in doc.mutants *))
 ((( m.mutant | e_tex ))) & \texttt{((( m.claim | breakable )))} & ((( verdict(m.verdict) ))) & \footnotesize ((( m.caught_by[:200] | e_tex ))) \\
 ((* endfor *))
 \end{longtable}
+((* endif *))
+((* if lemma_rows *))
+\section*{The checked lemmas}
+Every lemma of \texttt{theory}: its statement (from sympy), source and assumptions; its symbolic check (sympy
+must prove the identities or relations it instantiates; \emph{undecided} when the algebra cannot settle it, e.g.\
+a non-smooth subdifferential, and the numeric check decides) and its numeric check (the largest residual on random
+instances, against its tolerance); and the claims that rest on it.
+((* if graph *))
+
+\begin{center}\includegraphics[width=\textwidth]{((( graph )))}\end{center}
+((* endif *))
+((* for r in lemma_rows *))
+\begin{lemma}\textbf{((( r.title )))}.
+((* if r.assumptions *))Assume ((( r.assumptions | join(", ") ))). Then ((* endif *))
+\fitmath{((( r.latex )))}
+\emph{Source:} ((( r.source | e_tex ))). \texttt{((( r.id | breakable )))}. Symbolic check: ((( check(r.symbolic) ))); numeric check: ((( check(r.numeric) ))). Claims: ((* for c in r.claims *))\texttt{((( c.id | breakable )))} (((( verdict(c.outcome) ))))((* if not loop.last *)), ((* endif *))((* else *))none((* endfor *)).
+\end{lemma}
+((* endfor *))
 ((* endif *))
 \end{document}
 """)
@@ -140,57 +179,134 @@ def _scalars(measured: dict) -> list[tuple[str, object]]:
     return out
 
 
-def figure(claim: dict, path: Path) -> bool:
-    """Plot the claim's recorded trajectories (each on log axes where positive) into `path`; False if none."""
-    trajectories = dict((claim.get("evidence") or {}).get("trajectories", {}))
-    for part in (claim.get("evidence") or {}).get("parts", []):
+QUANTITIES = (("gap", "relative margin gap"), ("distance", "distance"), ("residual", "residual"))
+"""Trajectory names containing the key share a panel with that y-axis label; any other name is its own panel."""
+
+
+def _panels(claim: dict) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
+    """The claim's trajectories (its own and its parts'), one quantity per panel."""
+    evidence = claim.get("evidence") or {}
+    trajectories = dict(evidence.get("trajectories", {}))
+    for part in evidence.get("parts", []):
         for name, tr in part.get("trajectories", {}).items():
             trajectories[f"{part['claim']}: {name}"] = tr
-    series = [(name, np.asarray(tr["steps"], float), np.asarray(tr["values"], float))
-              for name, tr in trajectories.items()]
-    series = [(n, t, v) for n, t, v in series if v.ndim == 1 and np.isfinite(v).sum() > 1]
-    if not series:
-        return False
+    panels: dict[str, list] = {}
+    for name, tr in trajectories.items():
+        t, v = np.asarray(tr["steps"], float), np.asarray(tr["values"], float)
+        if v.ndim != 1 or np.isfinite(v).sum() < 2:
+            continue
+        label = next((label for key, label in QUANTITIES if key in name.lower()), name)
+        panels.setdefault(label, []).append((name, t, v))
+    return panels
+
+
+def figure(claim: dict, path: Path) -> None:
+    """One figure per claim into `path`: its trajectories, one quantity per panel (labelled axes, log t, legend
+    beside the data); a claim with none shows its checks, each as log10(measured/bound) coloured by outcome."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    for name, t, v in series[:8]:
-        keep = np.isfinite(v) & (t > 0)
-        ax.plot(t[keep], np.abs(v[keep]), label=name[:70])
-    ax.set_xscale("log")
-    if all((np.abs(v[np.isfinite(v)]) > 0).all() for _, _, v in series[:8]):
-        ax.set_yscale("log")
-    ax.set_xlabel("step")
-    ax.legend(fontsize=6)
-    ax.set_title(claim["id"], fontsize=9)
+    panels = list(_panels(claim).items())[:3]
+    if not panels:
+        return _checks_figure(claim, path, plt)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(7.2, 2.3 * len(panels)), squeeze=False)
+    for ax, (label, series) in zip(axes[:, 0], panels):
+        for name, t, v in series[:6]:
+            keep = np.isfinite(v) & (t > 0)
+            ax.plot(t[keep], np.abs(v[keep]), label=_short_label(name))
+        ax.set_xscale("log")
+        values = np.concatenate([np.abs(v[np.isfinite(v) & (t > 0)]) for _, t, v in series[:6]])
+        if values.size and (values > 0).all() and values.max() > 10 * values.min():
+            ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False, style="sci", scilimits=(-3, 4))
+        ax.set_ylabel(label if len(label) <= 28 else label[:26] + "…", fontsize=8)
+        ax.set_xlabel("step t", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.suptitle(claim["id"], fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-    return True
 
 
-def render(doc: dict, figures_dir: Path | None = None) -> str:
+def _short_label(name: str, limit: int = 48) -> str:
+    return name if len(name) <= limit else name[:limit - 1] + "…"
+
+
+def _checks_figure(claim: dict, path: Path, plt) -> None:
+    checks = [k for k in (claim.get("evidence") or {}).get("checks", []) if not k["name"].startswith("lemma ")]
+    ratios = []
+    for k in checks[:14]:
+        m, b = k["measured"], k["bound"]
+        ok = m is not None and b is not None and math.isfinite(m) and math.isfinite(b) and m > 0 and b > 0
+        ratios.append((k["name"], math.log10(m / b) if ok else 0.0, k["passed"], k["negative"]))
+    fig, ax = plt.subplots(figsize=(7.2, 0.3 * max(len(ratios), 2) + 1.0))
+    names = [_short_label(("must fail: " if neg else "") + n, 60) for n, _, _, neg in ratios]
+    ax.barh(range(len(ratios)), [r for _, r, _, _ in ratios],
+            color=["#1a7f1a" if passed else "#b31b1b" for _, _, passed, _ in ratios])
+    ax.set_yticks(range(len(ratios)), names, fontsize=6)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("log10(measured / bound)  (0 where either is not a positive number)", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(f"{claim['id']}: its checks (green passed, red failed)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _check(check: dict) -> str:
+    """A lemma check in words: status, residual and tolerance."""
+    if check["status"] == "undecided":
+        return f"undecided ({escape_text(check['detail'])})" if check["detail"] else "undecided"
+    residual = check["residual"]
+    residual = _number(residual) if isinstance(residual, float) else escape_text(str(residual) or "—")
+    bound = rf" $\le$ {_number(check['tolerance'])}" if check["tolerance"] is not None else ""
+    colour = "passgreen" if check["status"] == "passed" else "failred"
+    return rf"\textcolor{{{colour}}}{{{check['status']}}}, residual {residual}{bound}"
+
+
+def render(doc: dict, figures_dir: Path | None = None, lemma_rows: list[dict] | None = None) -> str:
     """The LaTeX document of a checklist run (`doc` as written by ``--evidence``). With `figures_dir`, one PDF
-    figure per claim is written there and included."""
-    claims = []
+    figure per claim (and the lemma → claim graph) is written there and included. `lemma_rows`
+    (`verify.blueprint.rows`) add the chapter of checked lemmas; by default they are computed."""
+    claims, papers = [], {}
     for c in doc["claims"]:
         c = dict(c)
         c["lemma_objects"] = [lemmas.get(i) for i in c.get("lemmas", [])]
         c["scalars"] = _scalars((c.get("evidence") or {}).get("measured", {}))
+        c["paper_keys"] = list(paper_keys(c["paper"])) or [c["paper"][:40]]
+        papers.update(zip(paper_keys(c["paper"]), (p.strip() for p in c["paper"].split(";"))))
+        c["reasons"] = [] if c["outcome"] == "PASS" else (
+            (c.get("evidence") or {}).get("reasons") or [r for r in [_last_line(c.get("reason", ""))] if r])
         c["figure"] = None
         if figures_dir is not None:
             path = Path(figures_dir) / (re.sub(r"[^A-Za-z0-9]+", "_", c["id"]).strip("_") + ".pdf")
-            if figure(c, path):
-                c["figure"] = path.name
+            figure(c, path)
+            c["figure"] = path.name
         c.setdefault("evidence", None)
         claims.append(c)
+    lemma_rows = blueprint.rows(doc["claims"]) if lemma_rows is None else lemma_rows
+    graph = None
+    if figures_dir is not None and lemma_rows:
+        graph = blueprint.graph(lemma_rows, doc["claims"], Path(figures_dir) / "lemmas_to_claims.pdf").name
     outcomes = [c["outcome"] for c in claims]
     counts = ", ".join(f"{outcomes.count(k)} {k}" for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL"))
     versions = ", ".join(f"{k} {v}" for k, v in doc["versions"].items())
-    verdict = lambda o: {"PASS": r"\pass", "FAIL": r"\fail", "INCONCLUSIVE": r"\inconclusive"}.get(  # noqa: E731
-        o, rf"\textbf{{{escape_text(str(o))}}}")
     doc = {"mutants": [], **doc}
-    return TEMPLATE.render(doc=doc, claims=claims, counts=counts, versions=versions, verdict=verdict)
+    return TEMPLATE.render(doc=doc, claims=claims, counts=counts, versions=versions, verdict=_verdict,
+                           papers=sorted(papers.items()), lemma_rows=lemma_rows, graph=graph, check=_check)
+
+
+def _verdict(outcome: str) -> str:
+    return {"PASS": r"\pass", "FAIL": r"\fail", "INCONCLUSIVE": r"\inconclusive", "XFAIL": r"\xfail",
+            "SKIP": r"\skipped", "ERROR": r"\error"}.get(outcome, rf"\textbf{{{escape_text(str(outcome))}}}")
+
+
+def _last_line(text: str) -> str:
+    """The sentence of a pytest reason worth showing: its last non-empty line without a file:line prefix."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return re.sub(r"^\S+\.py:\d+: ", "", lines[-1])[:300] if lines else ""
