@@ -179,7 +179,8 @@ def test_every_character_of_the_suites_text_has_latex():
     from theory.latex import escape_text
 
     root = Path(__file__).resolve().parent.parent
-    text = "".join(p.read_text() for package in ("numerics", "theory", "verify") for p in (root / package).rglob("*.py"))
+    sources = [p for package in ("numerics", "theory", "verify") for p in (root / package).rglob("*.py")]
+    text = "".join(p.read_text() for p in sources)
     rendered = escape_text("".join(sorted(set(text))))
     assert "[U+" not in rendered, rendered[rendered.index("[U+") - 40:rendered.index("[U+") + 10]
     assert escape_text("θ̃ x̃ ĝ") == r"$\tilde{\theta}$ \~{x} \^{g}"

@@ -27,7 +27,8 @@ def rows(claims: list[dict] = ()) -> list[dict]:
                   for c in lemma_checks(lemma.id)}
         statuses = {c["status"] for c in checks.values()}
         status = next((s for s in ("error", "failed", "undecided") if s in statuses), "passed")
-        out.append({"id": lemma.id, "title": lemma.title, "source": lemma.source, "assumptions": list(lemma.assumptions),
+        out.append({"id": lemma.id, "title": lemma.title, "source": lemma.source,
+                    "assumptions": list(lemma.assumptions),
                     "latex": lemma.latex(), "symbolic": checks["symbolic"], "numeric": checks["numeric"],
                     "status": status, "claims": [{"id": c["id"], "outcome": c["outcome"]} for c in claims
                                                  if lemma.id in c.get("lemmas", ())]})
