@@ -129,7 +129,8 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     show = progress if progress is not None else steps * batch >= 2_000_000
     diverged_at = None
     with threads.for_size(threads.work(leaves, batch_size or n)) as intra_op_threads:
-        for step in tqdm(range(steps), disable=not show, desc="train", leave=False):
+        # disable=None: a bar on a terminal only, none in a CI log or a captured stream
+        for step in tqdm(range(steps), disable=None if show else True, desc="train", leave=False):
             if step % record_every == 0:
                 if not _finite(leaves):
                     diverged_at = step
