@@ -100,3 +100,43 @@ def test_the_command_lists_claims_and_refuses_an_unknown_one_naming_near_matches
     assert main(["--claim", "noether.gd_discrete_factr", "--out", str(tmp_path), "--no-cache"]) == 2
     assert "near matches: noether.gd_discrete_factor" in capsys.readouterr().err
     assert not (tmp_path / "evidence.json").exists()  # nothing ran
+
+
+INTERRUPTED = '''
+import os
+import pytest
+
+META = dict(paper="P 2020", lemmas=[], statement="s")
+
+@pytest.mark.claim(id="one", **META)
+def test_one(evidence):
+    evidence.check("x", 1.0, "<=", 2.0, "because")
+    evidence.conclude()
+
+@pytest.mark.claim(id="two", **META)
+def test_two(evidence):
+    if os.path.exists("interrupt"):
+        raise KeyboardInterrupt  # as Ctrl-C in the middle of this claim
+    evidence.check("x", 1.0, "<=", 2.0, "because")
+    evidence.conclude()
+
+@pytest.mark.claim(id="three", **META)
+def test_three(evidence):
+    evidence.check("x", 1.0, "<=", 2.0, "because")
+    evidence.conclude()
+'''
+
+
+def test_ctrl_c_loses_no_finished_claim_and_resume_finishes_the_run(pytester):
+    pytester.makepyfile(test_claims=INTERRUPTED)
+    (pytester.path / "interrupt").write_text("")
+    base = ["-p", "verify.plugin", "-p", "no:cacheprovider", "--evidence", "evidence.json", "--evidence-dir", "out"]
+    interrupted = pytester.runpytest_subprocess(*base)
+    assert interrupted.ret == pytest.ExitCode.INTERRUPTED
+    assert [p.name for p in (pytester.path / "out" / "claims").iterdir()] == ["one.json"]
+    (pytester.path / "interrupt").unlink()
+    resumed = pytester.runpytest_subprocess(*base, "--resume")
+    assert resumed.ret == 0
+    assert "start one" not in resumed.stdout.str()
+    doc = json.loads((pytester.path / "evidence.json").read_text())
+    assert [(c["id"], c["outcome"]) for c in doc["claims"]] == [("one", "PASS"), ("three", "PASS"), ("two", "PASS")]
