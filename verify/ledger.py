@@ -69,11 +69,10 @@ def read(directory: Path, kind: str, scale: str) -> dict[str, dict]:
     for file in sorted((Path(directory) / kind).glob("*.json")):
         try:
             stored = json.loads(file.read_text(encoding="utf-8"))
-            entries[stored["name"]] = {**stored["entry"], "current": stored["key"] == key(stored["name"], scale)}
+            if stored["scale"] == scale:
+                entries[stored["name"]] = {**stored["entry"], "current": stored["key"] == key(stored["name"], scale)}
         except (OSError, ValueError, KeyError, TypeError):
             continue  # unreadable or foreign: that claim runs again
-        if stored.get("scale") != scale:
-            del entries[stored["name"]]
     return entries
 
 
