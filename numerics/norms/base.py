@@ -5,26 +5,50 @@ A norm knows its value, its dual, its linear minimisation oracle (LMO)
     lmo(g) ∈ argmax_{‖d‖ ≤ 1} <g, d>,   so that   <g, lmo(g)> = ‖g‖_*   (Hölder, equality case),
 
 its cvxpy atom, and which conic solvers handle that atom well. Normalized steepest descent under the norm
-steps −η·lmo(∇L) (Gunasekar et al. 2018, eq. 4). All torch methods act on the trailing `ndim` dimensions
+steps −η·lmo(∇L) (Gunasekar et al. 2018, eq. 4). All array methods act on the trailing `ndim` dimensions
 (1 for vectors, 2 for matrices) and are batched over any leading ones. Values and LMOs are exact to rounding
 for entries from 1e−300 to 1e300 (late-training gradients are of order e^{−margin}); subnormal entries carry
 less than float64's relative precision.
+
+The values and LMOs are written once against the array API standard (`namespace(x)` is the array library of x,
+through `array-api-compat`): torch tensors in the eager optimizers, JAX arrays in the compiled training path
+(`numerics.train.compiled`), numpy for the references — one source per rule.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Callable
+from typing import Any, Callable
 
+import array_api_compat
 import cvxpy as cp
 import numpy as np
 import torch
 
-Array = np.ndarray | torch.Tensor
+Array = Any
+"""An array of any library the array API standard covers: torch, JAX, numpy."""
+
+
+def namespace(*arrays):
+    """The array API namespace of `arrays` (torch's, JAX's, numpy's): how a rule written once is run by each."""
+    return array_api_compat.array_namespace(*arrays)
+
+
+def flatten_matrix(x):
+    """x with its trailing two dimensions as one: (…, k, d) → (…, k·d), row-major."""
+    return namespace(x).reshape(x, (*x.shape[:-2], x.shape[-2] * x.shape[-1]))
+
+
+def one_hot(index, size: int, like):
+    """1 at `index` (…,) along a new last axis of `size`, 0 elsewhere, in `like`'s dtype: the array API's scatter
+    of one entry (exactly one 1 per row, the index an argmax gives: its lowest index at ties)."""
+    xp = namespace(like)
+    hit = xp.arange(size, device=array_api_compat.device(like)) == index[..., None]
+    return xp.astype(hit, like.dtype)
 
 
 class Norm(abc.ABC):
-    """One norm: value, dual, LMO (torch, batched), cvxpy expression, preferred solvers."""
+    """One norm: value, dual, LMO (any array library, batched), cvxpy expression, preferred solvers."""
 
     name: str
     """Registry name, e.g. ``"l1"``, ``"lp:3"``, ``"nuclear"``."""
@@ -51,33 +75,35 @@ class Norm(abc.ABC):
         """The dual norm ‖g‖_* = max_{‖d‖ ≤ 1} <g, d>."""
 
     @abc.abstractmethod
-    def _value(self, x: torch.Tensor) -> torch.Tensor:
-        """‖x‖ over the trailing `ndim` dimensions (torch)."""
+    def _value(self, x: Array) -> Array:
+        """‖x‖ over the trailing `ndim` dimensions (any array API library)."""
 
     @abc.abstractmethod
-    def lmo(self, g: torch.Tensor) -> torch.Tensor:
-        """An element of argmax_{‖d‖ ≤ 1} <g, d>, batched over leading dimensions; 0 where g = 0."""
+    def lmo(self, g: Array) -> Array:
+        """An element of argmax_{‖d‖ ≤ 1} <g, d>, batched over leading dimensions; 0 where g = 0. Written against
+        the array API: torch in, torch out; JAX in (traced or not), JAX out."""
 
     @abc.abstractmethod
     def cvxpy(self, expr: cp.Expression) -> cp.Expression:
         """The norm of a cvxpy expression of shape (d,) or (k, d)."""
 
     def value(self, x: Array) -> Array:
-        """‖x‖ over the trailing `ndim` dimensions; numpy in, numpy out; torch in, torch out."""
-        if isinstance(x, torch.Tensor):
+        """‖x‖ over the trailing `ndim` dimensions; numpy (or a list) in, numpy out; torch in, torch out; JAX in,
+        JAX out. numpy goes through torch, whose SVD the references were certified with."""
+        if array_api_compat.is_array_api_obj(x) and not isinstance(x, np.ndarray):
             self._check_shape(x)
             return self._value(x)
         t = torch.as_tensor(np.asarray(x, dtype=np.float64))
         self._check_shape(t)
         return self._value(t).numpy()[()]
 
-    def lmo_rounding_gain(self, g: torch.Tensor) -> torch.Tensor:
+    def lmo_rounding_gain(self, g: Array) -> Array:
         """How much `lmo` amplifies a rounding-level perturbation of g, relative to its output: a component of g
         of relative size u along a direction g does not span moves lmo(g) by ≲ u·gain along it. 1 for LMOs
         Lipschitz at the scale of rounding around g (scaling, the top singular pair, signs of entries not at
         rounding level); Schatten LMOs that give small singular pairs a large weight override it. Batched."""
         self._check_shape(g)
-        return torch.ones(g.shape[:g.ndim - self.ndim], dtype=g.dtype, device=g.device)
+        return namespace(g).ones(g.shape[:g.ndim - self.ndim], dtype=g.dtype, device=array_api_compat.device(g))
 
     def direction_error(self, gap: float, numel: int) -> float | None:
         """An upper bound on the Euclidean distance ‖W − W*‖₂ between a unit-norm W whose normalized margin is
@@ -90,7 +116,7 @@ class Norm(abc.ABC):
         """‖g‖_*, the value of the dual norm."""
         return self.dual.value(g)
 
-    def _check_shape(self, x: torch.Tensor) -> None:
+    def _check_shape(self, x: Array) -> None:
         if x.ndim < self.ndim:
             kind = "vectors" if self.ndim == 1 else "matrices"
             raise ValueError(f"norm {self.name!r} acts on {kind}; got an array of shape {tuple(x.shape)}")

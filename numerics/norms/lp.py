@@ -5,6 +5,9 @@ Dual exponent q = p/(p−1). LMO (Hölder's equality case):
   p = 1:  ±e_i at i = argmax |g_i| (greedy coordinate descent; ties → lowest flat index);
   p = ∞:  sign(g) (sign descent; coordinates with g_i = 0 get 0);
   else :  sign(g)|g|^{q−1} / ‖g‖_q^{q−1}  (q = 2 gives g/‖g‖₂).
+
+Values and LMOs are written once against the array API standard (`numerics.norms.base.namespace`): the same code
+runs on torch tensors (the eager optimizers) and on JAX arrays inside the compiled training path.
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ import math
 from functools import cache
 
 import cvxpy as cp
-import torch
 
-from numerics.norms.base import Norm, register
+from numerics.norms.base import Norm, flatten_matrix, namespace, one_hot, register
 
 
 def _fmt(p: float) -> str:
@@ -54,33 +56,33 @@ class Lp(Norm):
             return 2 * math.sqrt(gap / (self.p - 1))
         return 2 * (self.p * gap / 2) ** (1 / self.p) * numel ** (0.5 - 1 / self.p)
 
-    def _flat(self, x: torch.Tensor) -> torch.Tensor:
-        return x.flatten(-2) if self.ndim == 2 else x
+    def _flat(self, x):
+        return flatten_matrix(x) if self.ndim == 2 else x
 
-    def _value(self, x: torch.Tensor) -> torch.Tensor:
-        flat = self._flat(x)
+    def _value(self, x):
+        xp, flat = namespace(x), self._flat(x)
         if self.p in (1.0, math.inf):
-            return torch.linalg.vector_norm(flat, ord=self.p, dim=-1)
-        # ‖x‖_p = m·‖x/m‖_p with m = max|x_i|: torch forms |x_i|^p directly, which under/overflows
+            return xp.linalg.vector_norm(flat, ord=self.p, axis=-1)
+        # ‖x‖_p = m·‖x/m‖_p with m = max|x_i|: the libraries form |x_i|^p directly, which under/overflows
         # (p = 3 at |x| ~ 1e-200, p = 2 at 1e±300).
         m = _max_abs(flat)
-        return m.squeeze(-1) * torch.linalg.vector_norm(flat / m, ord=self.p, dim=-1)
+        return m[..., 0] * xp.linalg.vector_norm(flat / m, ord=self.p, axis=-1)
 
-    def lmo(self, g: torch.Tensor) -> torch.Tensor:
+    def lmo(self, g):
         self._check_shape(g)
-        flat = self._flat(g)
+        xp, flat = namespace(g), self._flat(g)
         if self.p == 1:
-            i = flat.abs().argmax(dim=-1, keepdim=True)
-            d = torch.zeros_like(flat).scatter_(-1, i, flat.gather(-1, i).sign())
+            at_max = one_hot(xp.argmax(xp.abs(flat), axis=-1), flat.shape[-1], flat)
+            d = at_max * xp.sign(flat)
         elif math.isinf(self.p):
-            d = flat.sign()
+            d = xp.sign(flat)
         else:
             # Scale by max|g| first so |g|^{q-1} cannot under/overflow; the scaled vector has norm ≥ 1 (or is 0).
-            a = flat.abs() / _max_abs(flat)
-            num = a.pow(self.q - 1)
-            den = torch.linalg.vector_norm(a, ord=self.q, dim=-1, keepdim=True).pow(self.q - 1)
-            d = flat.sign() * num / torch.where(den > 0, den, 1.0)
-        return d.reshape(g.shape)
+            a = xp.abs(flat) / _max_abs(flat)
+            num = a ** (self.q - 1)
+            den = xp.linalg.vector_norm(a, ord=self.q, axis=-1, keepdims=True) ** (self.q - 1)
+            d = xp.sign(flat) * num / xp.where(den > 0, den, 1.0)
+        return xp.reshape(d, g.shape)
 
     def cvxpy(self, expr: cp.Expression) -> cp.Expression:
         x = cp.vec(expr, order="C") if self.ndim == 2 else expr
@@ -92,10 +94,11 @@ def lp(p: float, ndim: int = 1) -> Lp:
     return _lp(float(p), int(ndim))
 
 
-def _max_abs(flat: torch.Tensor) -> torch.Tensor:
+def _max_abs(flat):
     """max_i |x_i| over the last dimension (kept), with 1 in place of 0 so that it can divide."""
-    m = flat.abs().amax(dim=-1, keepdim=True)
-    return torch.where(m > 0, m, 1.0)
+    xp = namespace(flat)
+    m = xp.max(xp.abs(flat), axis=-1, keepdims=True)
+    return xp.where(m > 0, m, 1.0)
 
 
 @cache

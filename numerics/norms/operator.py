@@ -18,9 +18,8 @@ Not the entrywise norms: ‖W‖_{∞→∞} ≠ max_ij |W_ij| (``entry_linf``).
 from __future__ import annotations
 
 import cvxpy as cp
-import torch
 
-from numerics.norms.base import Norm, register
+from numerics.norms.base import Norm, namespace, one_hot, register
 
 
 class _Lines(Norm):
@@ -33,9 +32,9 @@ class _Lines(Norm):
         self.name, self.symbol, self.by_columns = name, symbol, by_columns
         self._axis = 0 if by_columns else 1  # cvxpy's axis of reduction within one line
 
-    def _lines(self, x: torch.Tensor) -> torch.Tensor:
+    def _lines(self, x):
         """x with its lines (rows, or columns) as rows; its own inverse."""
-        return x.transpose(-1, -2) if self.by_columns else x
+        return namespace(x).matrix_transpose(x) if self.by_columns else x
 
 
 class MaxLineL1(_Lines):
@@ -46,14 +45,14 @@ class MaxLineL1(_Lines):
         return COL_LINF_SUM if self.by_columns else ROW_LINF_SUM
 
     def _value(self, x):
-        return self._lines(x).abs().sum(-1).amax(-1)
+        xp = namespace(x)
+        return xp.max(xp.sum(xp.abs(self._lines(x)), axis=-1), axis=-1)
 
     def lmo(self, g):
         self._check_shape(g)
-        rows = self._lines(g)
-        j = rows.abs().argmax(-1, keepdim=True)
-        d = torch.zeros_like(rows).scatter_(-1, j, rows.gather(-1, j).sign())
-        return self._lines(d)
+        xp, rows = namespace(g), self._lines(g)
+        at_max = one_hot(xp.argmax(xp.abs(rows), axis=-1), rows.shape[-1], rows)
+        return self._lines(at_max * xp.sign(rows))
 
     def cvxpy(self, expr):
         return cp.max(cp.sum(cp.abs(expr), axis=self._axis))
@@ -67,14 +66,14 @@ class SumLineLinf(_Lines):
         return OP_L1 if self.by_columns else OP_LINF
 
     def _value(self, x):
-        return self._lines(x).abs().amax(-1).sum(-1)
+        xp = namespace(x)
+        return xp.sum(xp.max(xp.abs(self._lines(x)), axis=-1), axis=-1)
 
     def lmo(self, g):
         self._check_shape(g)
-        rows = self._lines(g)
-        top = rows.abs().sum(-1).argmax(-1)  # the line of largest ℓ1 norm (lowest index at ties)
-        keep = torch.nn.functional.one_hot(top, rows.shape[-2]).to(rows.dtype)[..., None]
-        return self._lines(rows.sign() * keep)
+        xp, rows = namespace(g), self._lines(g)
+        top = xp.argmax(xp.sum(xp.abs(rows), axis=-1), axis=-1)  # the line of largest ℓ1 norm (lowest index at ties)
+        return self._lines(xp.sign(rows) * one_hot(top, rows.shape[-2], rows)[..., None])
 
     def cvxpy(self, expr):
         return cp.sum(cp.max(cp.abs(expr), axis=self._axis))

@@ -4,13 +4,15 @@
 
 LMOs for G = U diag(σ) Vᵀ:
   fro:      G/‖G‖_F;
-  spectral: U_r V_rᵀ over the singular pairs with σ_i > max(k, d)·eps·σ_1 (the polar factor; null pairs
+  spectral: U_r V_rᵀ over the singular pairs with σ_i > max(k, d)·eps·σ_1 (`null_rtol`: the polar factor; null pairs
             dropped, so a rank-deficient G gives a rank-r step) — the orthogonalized step;
   nuclear:  u₁v₁ᵀ, the top singular pair as returned by the SVD (for a repeated σ₁ any top pair is valid);
   S_p:      U diag(σ^{q−1}) Vᵀ / ‖σ‖_q^{q−1}, the null pairs dropped as for spectral (below float64's
             resolution σ_i is rounding noise; their weight would be ≤ (max(k, d)·eps)^{q−1}).
 Each is 0 at G = 0. All follow from von Neumann's trace inequality <G, W> ≤ Σ σ_i(G)σ_i(W) and Hölder's
 inequality on the singular values, with equality when W shares G's singular vectors.
+
+Written against the array API (`numerics.norms.base.namespace`): one source for torch and for JAX.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ import math
 
 import cvxpy as cp
 import numpy as np
-import torch
 from cvxpy.transforms.partial_optimize import partial_optimize
 
-from numerics.norms.base import Norm, register
+from numerics.norms.base import Norm, flatten_matrix, namespace, register
 from numerics.norms.lp import _max_abs, lp
 
 
@@ -44,7 +45,7 @@ class Frobenius(Norm):
     def lmo(self, g):
         self._check_shape(g)
         v = self._value(g)[..., None, None]
-        return g / torch.where(v > 0, v, 1.0)
+        return g / namespace(g).where(v > 0, v, 1.0)
 
     def cvxpy(self, expr):
         return cp.norm(expr, "fro")
@@ -62,20 +63,20 @@ class Spectral(Norm):
         return NUCLEAR
 
     def _value(self, x):
-        return torch.linalg.matrix_norm(x, ord=2)
+        return namespace(x).linalg.matrix_norm(x, ord=2)
 
     def lmo(self, g):
         self._check_shape(g)
-        u, s, vh = torch.linalg.svd(g / _max_abs(g.flatten(-2))[..., None], full_matrices=False)
-        rtol = max(g.shape[-2:]) * torch.finfo(g.dtype).eps
-        keep = (s > rtol * s[..., :1]).to(g.dtype)
+        xp = namespace(g)
+        u, s, vh = xp.linalg.svd(g / _max_abs(flatten_matrix(g))[..., None], full_matrices=False)
+        keep = xp.astype(s > null_rtol(g) * s[..., :1], g.dtype)
         return (u * keep[..., None, :]) @ vh
 
     def lmo_rounding_gain(self, g):
         """σ₁/σ_r, σ_r the least kept singular value: a perturbation E (‖E‖ ≲ u·σ₁) tilts the kept singular
         vectors toward the dropped ones by ‖E‖/σ_r (Wedin 1972, sin Θ theorem, gap σ_r − σ_{r+1} ≈ σ_r), and the
         polar factor gives each kept pair weight 1."""
-        return _kept_gain(g, lambda a: torch.ones_like(a))
+        return _kept_gain(g, lambda a: namespace(a).ones_like(a))
 
     def cvxpy(self, expr):
         return cp.sigma_max(expr)
@@ -93,12 +94,13 @@ class Nuclear(Norm):
         return SPECTRAL
 
     def _value(self, x):
-        return torch.linalg.matrix_norm(x, ord="nuc")
+        return namespace(x).linalg.matrix_norm(x, ord="nuc")
 
     def lmo(self, g):
         self._check_shape(g)
-        u, s, vh = torch.linalg.svd(g, full_matrices=False)
-        nonzero = (s[..., :1] > 0).to(g.dtype)[..., None]
+        xp = namespace(g)
+        u, s, vh = xp.linalg.svd(g, full_matrices=False)
+        nonzero = xp.astype(s[..., :1] > 0, g.dtype)[..., None]
         return u[..., :, :1] @ vh[..., :1, :] * nonzero
 
     def cvxpy(self, expr):
@@ -134,22 +136,23 @@ class Schatten(Norm):
 
     def _value(self, x):
         # σ(x/m)·m with m = max|x_ij|: the SVD of an O(1) matrix, then ℓp max-scaled (exact at 1e∓300).
-        m = _max_abs(x.flatten(-2))[..., None]
-        return m[..., 0, 0] * lp(self.p)._value(torch.linalg.svdvals(x / m))
+        m = _max_abs(flatten_matrix(x))[..., None]
+        return m[..., 0, 0] * lp(self.p)._value(namespace(x).linalg.svdvals(x / m))
 
     def lmo(self, g):
         self._check_shape(g)
-        u, s, vh = torch.linalg.svd(g / _max_abs(g.flatten(-2))[..., None], full_matrices=False)
+        xp = namespace(g)
+        u, s, vh = xp.linalg.svd(g / _max_abs(flatten_matrix(g))[..., None], full_matrices=False)
         # a = σ/σ₁ ∈ [0, 1], so a^{q−1} cannot under/overflow; ‖a‖_q ≥ 1 where G ≠ 0.
-        a = s / torch.where(s[..., :1] > 0, s[..., :1], 1.0)
-        a = a * (a > max(g.shape[-2:]) * torch.finfo(g.dtype).eps)
-        den = torch.linalg.vector_norm(a, ord=self.q, dim=-1, keepdim=True).pow(self.q - 1)
-        return (u * (a.pow(self.q - 1) / torch.where(den > 0, den, 1.0))[..., None, :]) @ vh
+        a = s / xp.where(s[..., :1] > 0, s[..., :1], 1.0)
+        a = a * xp.astype(a > null_rtol(g), a.dtype)
+        den = xp.linalg.vector_norm(a, ord=self.q, axis=-1, keepdims=True) ** (self.q - 1)
+        return (u * (a ** (self.q - 1) / xp.where(den > 0, den, 1.0))[..., None, :]) @ vh
 
     def lmo_rounding_gain(self, g):
         """max over kept pairs of (σ₁/σ_i)·(σ_i/σ₁)^{q−1}: pair i is tilted by ≲ u·σ₁/σ_i (Wedin 1972) and
         weighted (σ_i/σ₁)^{q−1} relative to the top pair, so (σ₁/σ_i)^{2−q}, at most 1 for q ≥ 2."""
-        return _kept_gain(g, lambda a: a.pow(self.q - 1))
+        return _kept_gain(g, lambda a: a ** (self.q - 1))
 
     def cvxpy(self, expr):
         """‖σ(W)‖_p as the partial minimum over auxiliary u ∈ R^m, m = min(k, d), and X_j ∈ R^{k×d} of
@@ -216,11 +219,18 @@ register("nuclear")(lambda _: NUCLEAR)
 register("schatten")(lambda arg: schatten(_parse(arg)))
 
 
-def _kept_gain(g: torch.Tensor, weight) -> torch.Tensor:
-    """max_i (σ₁/σ_i)·weight(σ_i/σ₁) over the singular values an SVD-based LMO keeps (σ_i > max(k, d)·eps·σ₁);
+def null_rtol(g) -> float:
+    """max(k, d)·eps: a singular value below this fraction of σ₁ is rounding noise of an SVD of g (k × d), a null
+    pair that the spectral and Schatten LMOs drop and `lmo_rounding_gain` does not count."""
+    return max(g.shape[-2:]) * float(namespace(g).finfo(g.dtype).eps)
+
+
+def _kept_gain(g, weight):
+    """max_i (σ₁/σ_i)·weight(σ_i/σ₁) over the singular values an SVD-based LMO keeps (σ_i > `null_rtol`·σ₁);
     1 at g = 0. The SVD is of g/max|g_ij|, as in the LMOs (exact for entries down to 1e−300)."""
-    s = torch.linalg.svdvals(g / _max_abs(g.flatten(-2))[..., None])
-    a = s / torch.where(s[..., :1] > 0, s[..., :1], 1.0)
-    kept = a > max(g.shape[-2:]) * torch.finfo(g.dtype).eps
-    gain = torch.where(kept, weight(a) / torch.where(kept, a, 1.0), 0.0).amax(dim=-1)
-    return torch.where(s[..., 0] > 0, gain, 1.0)
+    xp = namespace(g)
+    s = xp.linalg.svdvals(g / _max_abs(flatten_matrix(g))[..., None])
+    a = s / xp.where(s[..., :1] > 0, s[..., :1], 1.0)
+    kept = a > null_rtol(g)
+    gain = xp.max(xp.where(kept, weight(a) / xp.where(kept, a, 1.0), 0.0), axis=-1)
+    return xp.where(s[..., 0] > 0, gain, 1.0)
