@@ -9,30 +9,54 @@ Cross-entropy is written through logsumexp over the rival classes, never as soft
 1 − p_y loses all precision once the loss is below machine epsilon. `log_mean` (= log L through logsumexp of
 log ℓ_i) has gradient ∇L/L: the same direction as ∇L with full precision even where L underflows, which is
 what normalized steepest descent needs late in training (Soudry et al. 2018: L ~ 1/t).
+
+The definitions (`per_sample`, `log_per_sample`, `mean`, `log_mean`) are written once against the array API: torch
+tensors in the eager path and its autograd, JAX arrays in the compiled path (differentiated by `jax.grad`).
+`value_and_grad` is the eager path's analytic gradient, torch only, tested against autograd of the definitions.
 """
 
 from __future__ import annotations
 
 import math
 
+import array_api_compat
 import torch
 import torch.nn.functional as F
+
+from numerics.norms.base import namespace
 
 KINDS = ("logistic", "exponential", "cross_entropy", "squared")
 
 
-def _log_softplus(z: torch.Tensor) -> torch.Tensor:
+def softplus(z):
+    """log(1 + e^z), exact at every z (logaddexp(0, z))."""
+    xp = namespace(z)
+    return xp.logaddexp(xp.zeros_like(z), z)
+
+
+def logsumexp(a, axis: int = -1):
+    """log Σ e^{a_i} along `axis`, shifted by the maximum (−∞ entries are 0 terms; all −∞ gives −∞)."""
+    xp = namespace(a)
+    m = xp.max(a, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0.0)
+    return xp.squeeze(m, axis=axis) + xp.log(xp.sum(xp.exp(a - m), axis=axis))
+
+
+def _log_softplus(z):
     """log(log(1 + e^z)), exact for z → −∞ (≈ z) without NaN gradients from the unused branch."""
+    xp = namespace(z)
     small = z < -30
-    safe = torch.where(small, torch.zeros_like(z), z)
-    return torch.where(small, z, torch.log(F.softplus(safe)))
+    safe = xp.where(small, 0.0, z)
+    return xp.where(small, z, xp.log(softplus(safe)))
 
 
-def _rival_lse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def _rival_lse(scores, y):
     """logsumexp_{j≠y}(s_j − s_y) for scores (..., n, k) and labels (n,) or (..., n)."""
-    is_own = y[..., None] == torch.arange(scores.shape[-1], device=y.device)
-    own = scores.gather(-1, y.expand(*scores.shape[:-2], -1)[..., None])
-    return torch.logsumexp((scores - own).masked_fill(is_own, -torch.inf), dim=-1)
+    xp = namespace(scores)
+    labels = xp.broadcast_to(y, scores.shape[:-1])[..., None]
+    is_own = labels == xp.arange(scores.shape[-1], device=array_api_compat.device(scores))
+    own = xp.take_along_axis(scores, labels, axis=-1)
+    return logsumexp(xp.where(is_own, -math.inf, scores - own))
 
 
 def _mean_and_weights(n: int, log_domain: bool, with_value: bool, log_loss, loss, log_slope, slope):
@@ -55,29 +79,42 @@ class Loss:
             raise KeyError(f"unknown loss {kind!r}; one of {KINDS}")
         self.kind = kind
 
-    def log_per_sample(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def log_per_sample(self, out, y):
+        xp = namespace(out)
         if self.kind == "logistic":
             return _log_softplus(-y * out)
         if self.kind == "exponential":
             return -y * out
         if self.kind == "cross_entropy":
             return _log_softplus(_rival_lse(out, y))
-        return 2 * torch.log((out - y).abs()) - math.log(2)  # not log(½r²): r² underflows at |r| < 1e-162
+        return 2 * xp.log(xp.abs(out - y)) - math.log(2)  # not log(½r²): r² underflows at |r| < 1e-162
 
-    def per_sample(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def per_sample(self, out, y):
+        xp = namespace(out)
         if self.kind == "logistic":
-            return F.softplus(-y * out)
+            return softplus(-y * out)
         if self.kind == "exponential":
-            return torch.exp(-y * out)
+            return xp.exp(-y * out)
         if self.kind == "cross_entropy":
-            return F.softplus(_rival_lse(out, y))
+            return softplus(_rival_lse(out, y))
         return 0.5 * (out - y) ** 2
 
-    def mean(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.per_sample(out, y).mean(dim=-1)
+    def mean(self, out, y):
+        return namespace(out).mean(self.per_sample(out, y), axis=-1)
 
-    def log_mean(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return torch.logsumexp(self.log_per_sample(out, y), dim=-1) - math.log(y.shape[-1])
+    def log_mean(self, out, y):
+        return logsumexp(self.log_per_sample(out, y)) - math.log(y.shape[-1])
+
+    def accuracy(self, out, y):
+        """The share of points classified right (argmax score, or the sign of the output); NaN for regression."""
+        xp = namespace(out)
+        if self.kind == "cross_entropy":
+            right = xp.argmax(out, axis=-1) == y
+        elif self.kind == "squared":
+            return xp.full(out.shape[:-1], math.nan, dtype=out.dtype, device=array_api_compat.device(out))
+        else:
+            right = xp.sign(out) == y
+        return xp.mean(xp.astype(right, out.dtype), axis=-1)
 
     def value_and_grad(self, out: torch.Tensor, y: torch.Tensor, log_domain: bool = False, *,
                        with_value: bool = True):

@@ -2,8 +2,13 @@
 
 Every parameter carries a leading batch dimension B (one slice per configuration: seed, step size, noise),
 so B configurations train as one tensor program. `init(batch, generator)` makes the parameters (leaf
-tensors), `forward(params, X)` maps X (n, d) — or (B, n, d) for per-configuration mini-batches — to outputs
-(B, n) or scores (B, n, k). `degree` is the positive homogeneity of f in all parameters (None if not).
+tensors), `forward(params, X)` maps X (n, d) — or (B, n, d) for per-configuration mini-batches or data sets — to
+outputs (B, n) or scores (B, n, k). `degree` is the positive homogeneity of f in all parameters (None if not).
+
+`apply(params, X)` is the model's function written once against the array API, broadcasting over any leading
+dimensions of the parameters and of X: the compiled path runs it on one configuration's JAX arrays (`jax.vmap`
+adds the configurations, `jax.grad` differentiates it), and the eager path's `forward` is it on torch tensors —
+except `Linear`, whose `forward`, `outputs` and `grad` lay its GEMM out for the eager path's analytic gradient.
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
+
+from numerics.losses import softplus
+from numerics.norms.base import namespace
 
 
 def _project(X: torch.Tensor, W: torch.Tensor, contiguous: bool = True) -> torch.Tensor:
@@ -40,8 +47,12 @@ class Model:
     def _init(self, i, shape, generator, dtype, device):
         return torch.zeros(shape, dtype=dtype, device=device)
 
-    def forward(self, params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+    def apply(self, params: list, X):
+        """f(X) for parameters and X of any array library, broadcast over their leading dimensions."""
         raise NotImplementedError
+
+    def forward(self, params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+        return self.apply(params, X)
 
     def __call__(self, params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
         return self.forward(params, X)
@@ -55,6 +66,12 @@ class Linear(Model):
     def __init__(self, d: int, k: int | None = None):
         self.d, self.k = d, k
         self.shapes = ((k, d),) if k else ((d,),)
+
+    def apply(self, params, X):
+        (W,) = params
+        if self.k:
+            return X @ namespace(W).matrix_transpose(W)
+        return (X @ W[..., None])[..., 0]
 
     def forward(self, params, X):
         (W,) = params
@@ -95,15 +112,16 @@ class TwoLayerReLU(Model):
         fan = self.d if i == 0 else self.width
         return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale / math.sqrt(fan)
 
-    def forward(self, params, X):
+    def apply(self, params, X):
         W, a = params
-        hidden = torch.relu(_project(X, W))  # (B, n, m)
-        return (hidden @ a[..., None]).squeeze(-1)
+        xp = namespace(W)
+        hidden = xp.maximum(X @ xp.matrix_transpose(W), 0.0)  # (…, n, m)
+        return (hidden @ a[..., None])[..., 0]
 
 
-def smooth_leaky(z: torch.Tensor) -> torch.Tensor:
+def smooth_leaky(z):
     """φ(z) = (z + softplus(z))/2 (Cai et al. 2024): smooth, non-homogeneous, φ′ ∈ (1/2, 1)."""
-    return 0.5 * (z + F.softplus(z))
+    return 0.5 * (z + softplus(z))
 
 
 class TwoLayerSmooth(Model):
@@ -113,15 +131,16 @@ class TwoLayerSmooth(Model):
     def __init__(self, d: int, width: int = 2, scale: float = 1.0):
         self.d, self.width, self.scale = d, width, scale
         self.shapes = ((width, d),)
-        self.outer = torch.tensor([0.5 if j % 2 == 0 else -0.5 for j in range(width)], dtype=torch.float64)
+        self.outer = tuple(0.5 if j % 2 == 0 else -0.5 for j in range(width))
 
     def _init(self, i, shape, generator, dtype, device):
         return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale / math.sqrt(self.d)
 
-    def forward(self, params, X):
+    def apply(self, params, X):
         (W,) = params
-        hidden = smooth_leaky(_project(X, W))
-        return hidden @ self.outer.to(hidden)
+        xp = namespace(W)
+        hidden = smooth_leaky(X @ xp.matrix_transpose(W))
+        return hidden @ xp.asarray(self.outer, dtype=W.dtype, device=getattr(W, "device", None))
 
 
 class Quadratic(Model):
@@ -138,11 +157,11 @@ class Quadratic(Model):
     def _init(self, i, shape, generator, dtype, device):
         return torch.full(shape, float(self.alpha), dtype=dtype, device=device)
 
-    def weights(self, params) -> torch.Tensor:
+    def weights(self, params):
         return params[0] ** 2 - params[1] ** 2 if self.signed else params[0] ** 2
 
-    def forward(self, params, X):
-        return _project(X, self.weights(params)[:, None, :]).squeeze(-1)
+    def apply(self, params, X):
+        return (X @ self.weights(params)[..., None])[..., 0]
 
 
 class TwoLayerLinear(Model):
@@ -158,7 +177,7 @@ class TwoLayerLinear(Model):
     def _init(self, i, shape, generator, dtype, device):
         return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale
 
-    def forward(self, params, X):
+    def apply(self, params, X):
         U, W = params
-        out = _project(X, U @ W)  # (B, n, out)
-        return out.squeeze(-1) if self.out == 1 else out
+        out = X @ namespace(U).matrix_transpose(U @ W)  # (…, n, out)
+        return out[..., 0] if self.out == 1 else out

@@ -73,7 +73,7 @@ def test_for_size_limits_blas_and_restores_it(policy):
         assert _blas_threads() == before
 
 
-def test_run_trains_under_the_policy_for_its_size(policy):
+def test_the_eager_path_trains_under_the_policy_for_its_size(policy):
     previous = torch.get_num_threads()
     policy.setenv(threads.OVERRIDE, "2" if previous != 2 else "3")
     seen = []
@@ -84,6 +84,6 @@ def test_run_trains_under_the_policy_for_its_size(policy):
 
     X, y = np.eye(3), np.array([1.0, -1.0, 1.0])
     run(Linear(3), X, y, "logistic", lambda ps: SteepestDescent(ps, 0.1, "l2", batch_dims=1), steps=4,
-        record_every=2, metrics={"threads": spy})
+        record_every=2, metrics={"threads": spy}, backend="torch")
     assert set(seen) == {int(threads.os.environ[threads.OVERRIDE])}
     assert torch.get_num_threads() == previous

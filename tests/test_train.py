@@ -189,7 +189,8 @@ def test_the_engine_trains_linear_models_identically_with_and_without_autograd(k
     loss = "cross_entropy" if k else "logistic"
     runs = [run(Linear(4, k), ds.X, ds.y, loss, lambda ps: SteepestDescent(ps, 0.1, "fro" if k else "l2", batch_dims=1,
                                                                          momentum=0.5),
-                steps=200, batch=2, batch_size=batch_size, record_every=50, autograd=flag) for flag in (False, True)]
+                steps=200, batch=2, batch_size=batch_size, record_every=50, autograd=flag, backend="torch")
+            for flag in (False, True)]
     assert runs[0].config["analytic_gradient"] and not runs[1].config["analytic_gradient"]
     np.testing.assert_allclose(runs[0].final[0], runs[1].final[0], rtol=1e-10, atol=1e-12)
 

@@ -12,21 +12,21 @@ class says what it follows and how it was checked.
 
 from __future__ import annotations
 
-import torch
-
 from numerics import norms
+from numerics.norms.base import namespace
+from numerics.optim.optimizer import RuleOptimizer
+from numerics.optim.rules import Rule, concat_flat, per_configuration, split_like
 
 L2 = norms.get("l2")
 
 
-def _per_configuration(value, like: torch.Tensor, batch_dims: int):
-    """A number, or a tensor over the configuration dimensions shaped to broadcast against `like`."""
-    if not isinstance(value, torch.Tensor) or value.ndim == 0:
-        return value
-    return value.reshape(*value.shape[:batch_dims], *([1] * (like.ndim - batch_dims))).to(like)
+def _counter(params):
+    """A step counter t = 0, shared by the configurations (0-d, in the parameters' dtype: exact to 2⁵³)."""
+    xp = namespace(*params)
+    return xp.zeros((), dtype=params[0].dtype, device=getattr(params[0], "device", None))
 
 
-class PRGD(torch.optim.Optimizer):
+class PRGD(RuleOptimizer):
     """Progressive rescaling gradient descent (Wang, Min, Wu 2024, "Achieving Margin Maximization Exponentially
     Fast via Progressive Norm Rescaling", ICML; arXiv 2311.14387, Algorithm 1).
 
@@ -64,44 +64,30 @@ class PRGD(torch.optim.Optimizer):
         super().__init__(params, dict(lr=lr, radius=radius, growth=growth, period=period, warmup=warmup,
                                       batch_dims=batch_dims))
 
-    @property
-    def gradient_degree(self) -> int:
-        """0: every step uses ∇L/‖∇L‖ only, so the engine may feed ∇log L (exact where L underflows)."""
-        return 0
+    def radius(self, group: dict, k):
+        """R_k = R_0·ρ^k, the progressive radius of phase k (k an array): inf past float64's range, so that such
+        a run stops as diverged (non-finite parameters) rather than with an exception."""
+        return group["radius"] * group["growth"] ** k
 
-    def radius(self, group: dict, k: int) -> torch.Tensor:
-        """R_k = R_0·ρ^k, the progressive radius of phase k: inf past float64's range (ρ^k in Python floats would
-        raise), so that such a run stops as diverged (non-finite parameters) rather than with an exception."""
-        return group["radius"] * torch.tensor(group["growth"], dtype=torch.float64).pow(k)
+    def rule(self, group: dict, batch_dims: int) -> Rule:
+        """Algorithm 1 on θ, all of the group's parameters as one vector per configuration; the state is the step
+        counter t. Both branches are formed and one is selected (`where`), so that the step compiles."""
+        warmup, period, b = group["warmup"], group["period"], batch_dims
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
-            if not params:
-                continue
-            b = group["batch_dims"]
-            state = self.state[params[0]]
-            t = state.get("step", 0)
-            theta = torch.cat([p.reshape(*p.shape[:b], -1) for p in params], dim=-1)
-            since = t - group["warmup"]  # steps since T_0; phase k = since // ΔT, rescaling at since % ΔT = 0
-            if since < 0 or since % group["period"]:
-                grad = torch.cat([p.grad.reshape(*p.shape[:b], -1) for p in params], dim=-1)
-                theta = theta - _per_configuration(group["lr"], theta, b) * L2.lmo(grad)
-            if since >= 0:
-                theta = self.radius(group, since // group["period"]) * L2.lmo(theta)
-            sizes = [p[(0,) * b].numel() if b else p.numel() for p in params]
-            for p, part in zip(params, theta.split(sizes, dim=-1)):
-                p.copy_(part.reshape(p.shape))
-            state["step"] = t + 1
-        return loss
+        def step(params, grads, state, lr, noise=None):
+            xp, (t,) = namespace(*params), state
+            theta, grad = concat_flat(params, b), concat_flat(grads, b)
+            since = t - warmup  # steps since T_0; phase k = since // ΔT, rescaling at since % ΔT = 0
+            stepped = theta - per_configuration(lr, theta, b) * L2.lmo(grad)
+            theta = xp.where((since < 0) | (since % period != 0), stepped, theta)
+            rescaled = self.radius(group, xp.floor(since / period)) * L2.lmo(theta)
+            return split_like(xp.where(since >= 0, rescaled, theta), params, b), (t + 1,)
+
+        key = ("prgd", group["radius"], group["growth"], period, warmup)
+        return Rule(lambda params: (_counter(params),), step, key, 0)
 
 
-class DualAcceleration(torch.optim.Optimizer):
+class DualAcceleration(RuleOptimizer):
     """The momentum method of Ji, Srebro, Telgarsky 2021 ("Fast Margin Maximization via Dual Acceleration",
     ICML; arXiv 2107.00595, Algorithm 1): Nesterov's acceleration of mirror descent (negative entropy) on the
     dual of the ℓ2 max-margin problem, min_{q ∈ Δ_n} ½‖Zᵀq‖², written in the primal. From w_0 = g_{−1} = 0,
@@ -131,32 +117,24 @@ class DualAcceleration(torch.optim.Optimizer):
     def __init__(self, params, lr, *, batch_dims: int = 0):
         super().__init__(params, dict(lr=lr, batch_dims=batch_dims))
 
-    @property
-    def gradient_degree(self) -> int:
-        """1: the steps are linear in the gradients fed so far (θ-weighted in the buffer), so under the schedule
-        θ/L the engine may feed ∇log L with the step θ and take the same steps."""
-        return 1
-
     @staticmethod
-    def momentum_factor(t: int) -> float:
-        """β_t = t/(t + 1), t = 0, 1, …"""
+    def momentum_factor(t):
+        """β_t = t/(t + 1), t = 0, 1, … (a number or an array)."""
         return t / (t + 1)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                t = state.get("step", 0)
-                scaled = _per_configuration(group["lr"], p, group["batch_dims"]) * p.grad
-                m = state.get("momentum_buffer", torch.zeros_like(p))
-                m = self.momentum_factor(t) * (m + scaled)
-                p.sub_(m + scaled)
-                state["momentum_buffer"], state["step"] = m, t + 1
-        return loss
+    def rule(self, group: dict, batch_dims: int) -> Rule:
+        """m_t = β_t·(m_{t−1} + θG_t), w ← w − (m_t + θG_t) per parameter; the state is (t, m). Gradient degree 1:
+        the steps are linear in the gradients fed so far (θ-weighted in the buffer), so under the schedule θ/L the
+        engine may feed ∇log L with the step θ and take the same steps."""
+
+        def init(params):
+            return (_counter(params), tuple(namespace(p).zeros_like(p) for p in params))
+
+        def step(params, grads, state, lr, noise=None):
+            t, buffers = state
+            beta = self.momentum_factor(t)
+            scaled = [per_configuration(lr, p, batch_dims) * g for p, g in zip(params, grads)]
+            buffers = tuple(beta * (m + s) for m, s in zip(buffers, scaled))
+            return [p - (m + s) for p, m, s in zip(params, buffers, scaled)], (t + 1, buffers)
+
+        return Rule(init, step, ("dual_acceleration",), 1)

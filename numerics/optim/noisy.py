@@ -10,42 +10,32 @@ from __future__ import annotations
 
 import torch
 
+from numerics.optim import rules
+from numerics.optim.optimizer import RuleOptimizer
 
-class NoisySGD(torch.optim.SGD):
-    """`torch.optim.SGD` plus Gaussian gradient noise (`gaussian_noise=σ`) and/or label noise
-    (`label_noise=σ`, applied through `perturb`). Seeded: its own generator draws every ξ."""
+
+class NoisySGD(RuleOptimizer, torch.optim.SGD):
+    """`torch.optim.SGD` (dampening 0) plus Gaussian gradient noise (`gaussian_noise=σ`) and/or label noise
+    (`label_noise=σ`, applied through `perturb`): the rule `numerics.optim.rules.sgd`. Seeded: its own generator
+    draws every ξ."""
 
     def __init__(self, params, lr, *, label_noise=0.0, gaussian_noise=0.0, batch_dims: int = 0, seed: int = 0,
                  **sgd_options):
-        super().__init__(params, lr=lr, **sgd_options)
-        self.label_noise, self.gaussian_noise, self.batch_dims = label_noise, gaussian_noise, batch_dims
+        unsupported = {k: v for k, v in sgd_options.items() if k in ("dampening", "maximize") and v}
+        if unsupported:
+            raise ValueError(f"NoisySGD steps by the rule of SGD with dampening 0, minimizing; got {unsupported}")
+        torch.optim.SGD.__init__(self, params, lr=lr, **sgd_options)
+        self.label_noise, self.gaussian_noise, self._batch_dims = label_noise, gaussian_noise, batch_dims
         self.seed = seed
-        self._generators: dict[torch.device, torch.Generator] = {}
 
-    def _noise(self, like: torch.Tensor) -> torch.Tensor:
-        """ξ ~ N(0, I) drawn on `like`'s device (one seeded generator per device: no host transfer per step)."""
-        generator = self._generators.get(like.device)
-        if generator is None:
-            generator = self._generators[like.device] = torch.Generator(device=like.device).manual_seed(self.seed)
-        return torch.randn(like.shape, generator=generator, dtype=like.dtype, device=like.device)
-
-    def _sigma(self, sigma, like: torch.Tensor):
-        if isinstance(sigma, torch.Tensor) and sigma.ndim > 0:
-            b = self.batch_dims
-            return sigma.reshape(*sigma.shape[:b], *([1] * (like.ndim - b))).to(like)
-        return sigma
+    def rule(self, group: dict, batch_dims: int) -> rules.Rule:
+        return rules.sgd(momentum=group["momentum"], nesterov=group["nesterov"], weight_decay=group["weight_decay"],
+                         gaussian_noise=self.gaussian_noise, label_noise=self.label_noise, batch_dims=batch_dims)
 
     def perturb(self, y: torch.Tensor) -> torch.Tensor:
         """The step's targets with label noise: y + σξ (y itself when label_noise = 0)."""
         if isinstance(self.label_noise, (int, float)) and self.label_noise == 0:
             return y
-        return y + self._sigma(self.label_noise, y) * self._noise(y)
+        return y + rules.per_configuration(self.label_noise, y, self._batch_dims) * self.noise(y)
 
-    @torch.no_grad()
-    def step(self, closure=None):
-        if not (isinstance(self.gaussian_noise, (int, float)) and self.gaussian_noise == 0):
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        p.grad.add_(self._sigma(self.gaussian_noise, p) * self._noise(p))
-        return super().step(closure)
+    step = RuleOptimizer.step

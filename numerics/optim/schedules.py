@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import torch
 
+from numerics.norms.base import namespace
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -34,12 +36,13 @@ class Schedule:
             raise ValueError(f"the {self.kind} schedule has no η of its own: it needs the optimizer's lr")
         return base
 
-    def __call__(self, step: int, loss: torch.Tensor | None = None, base=None):
+    def __call__(self, step, loss=None, base=None):
+        """η_t at `step` (an int, or an array in the compiled path) given the loss per configuration."""
         eta = self.eta(base)
         if self.kind == "constant":
             return eta
         if self.kind == "inverse_sqrt":
-            return eta / math.sqrt(step + 1)
+            return eta / (math.sqrt(step + 1) if isinstance(step, int) else namespace(step).sqrt(step + 1.0))
         if loss is None:
             raise ValueError("the loss-adaptive schedule η/L needs the loss")
         return eta / loss
