@@ -1,9 +1,9 @@
 """benchmarks/scaling.py on the smallest grid: every point measured in its own process, one row per size, positive
 times and memory, a finite fitted exponent; and the fit itself recovers a known power law.
 
-The points' processes are forked from this one rather than from the benchmark's forkserver, which would first import
-torch, torch._dynamo and cvxpy again (10–40 s); with one thread, since a child forked from a process whose OpenMP pool
-ran on two threads hangs on its first parallel region."""
+The points' processes come from a forkserver that imports the engine only (the benchmark's also imports torch._dynamo
+and cvxpy: 10–40 s), never from this process itself: a child forked from a process whose JAX or OpenMP threads ran
+hangs on its first parallel region. One thread, as the suite's tests run."""
 
 import importlib
 import math
@@ -19,8 +19,9 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 def scaling(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     module = importlib.import_module("scaling")
-    importlib.import_module("torch._dynamo")  # imported by the first optimizer: here once, not in every child
-    monkeypatch.setattr(module, "CONTEXT", multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["numerics.train"])
+    monkeypatch.setattr(module, "CONTEXT", context)
     monkeypatch.setenv("IBS_THREADS", "1")
     return module
 

@@ -92,19 +92,22 @@ def _nuclear_lmo_is_frobenius(mp):
 
 def _spectral_lmo_keeps_the_null_pairs(mp):
     from numerics.norms import schatten
+    from numerics.norms.base import namespace
 
     def completed(self, g):
-        u, _, vh = torch.linalg.svd(g, full_matrices=False)
+        u, _, vh = namespace(g).linalg.svd(g, full_matrices=False)
         return u @ vh
 
     mp.setattr(schatten.Spectral, "lmo", completed)
 
 
 def _cold_power_iteration(mp):
-    from numerics.optim import steepest
+    from numerics.norms.base import namespace
+    from numerics.optim import rules
 
-    warm = steepest.power_iteration
-    mp.setattr(steepest, "power_iteration", lambda G, v, iters=1: warm(G, torch.randn_like(v), iters))
+    warm = rules.power_iteration
+    # every step starts again from the same vector (1, …, 1)/√d instead of the last step's v
+    mp.setattr(rules, "power_iteration", lambda G, v, iters=1: warm(G, namespace(v).ones_like(v), iters))
 
 
 def _coordinate_descent_as_gd(mp):
@@ -183,9 +186,10 @@ def _gaussian_noise_as_label_noise(mp):
 
 
 def _momentum_ignored(mp):
-    from numerics.optim import steepest
+    from numerics.optim import rules
 
-    mp.setattr(steepest.SteepestDescent, "_momentum", lambda self, p, group: p.grad)
+    mp.setattr(rules, "trace", lambda beta, nesterov=False: rules.Transform(lambda params: (),
+                                                                             lambda u, state, params: (u, state)))
 
 
 def _prgd_without_rescaling(mp):
@@ -244,7 +248,8 @@ MUTANTS = [
     Mutant("spectral LMO keeps the null pairs", "Spectral.lmo is U Vᵀ over all min(k, d) pairs, the null ones too",
            "verify.test_nucgd:test_zero_sum_is_kept_by_all_but_sign_descent", "(spectral descent)",
            _spectral_lmo_keeps_the_null_pairs),
-    Mutant("power iteration without warm start", "each step's power iteration starts from a fresh random vector",
+    Mutant("power iteration without warm start", "each step's power iteration starts from the same vector, not the "
+           "last step's",
            "verify.test_nucgd:test_power_iteration_nucgd_tracks_exact_nucgd", "NucGD (power LMO)",
            _cold_power_iteration),
     Mutant("coordinate descent posing as GD", "the claim's GD is unnormalized ℓ1 steepest descent",

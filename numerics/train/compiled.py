@@ -170,7 +170,7 @@ def train(s: Setup, *, progress: bool | None) -> Recorded:
             recorded.diverged_at = marks[start + stop]
             break
     bar.close()
-    recorded.final = [np.asarray(p) for p in carry[0]]
+    recorded.final = [np.array(p) for p in carry[0]]
     recorded.config.update(compile_seconds=compile_seconds, threads=_xla_threads(),
                            jax_device=str(device), seconds_compiled_path=time.perf_counter() - started)
     return recorded
