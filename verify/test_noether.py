@@ -136,13 +136,22 @@ def test_sgd_noise_drives_the_imbalance_to_one_value(scale, evidence):
     evidence.conclude()
 
 
+STREAMS = 4
+"""Sample streams per initialization in the equilibrium claim: its statement is about the stationary state, not one
+path to it."""
+
+
 @pytest.mark.claim(id="noether.two_layer_equilibrium", paper="Ziyin et al. 2024 (Noether flow)",
                    lemmas=["noether.flow.matrix"],
                    statement="For the two-layer linear net on isotropic inputs, SGD drives UᵀU − WWᵀ to one "
                              "equilibrium independent of initialization; GD keeps the initial imbalance. (Measured: "
                              "with one output and three hidden units that equilibrium is not C = 0.)")
+@known_failure("measured (d = 4, three hidden units, η = 0.02, batch 1, 10⁵ steps, C averaged over the last half, "
+               "four sample streams): SGD shrinks the difference between two initializations' imbalances to 0.08–0.15 "
+               "of the initial one, and it stays there from 3·10⁴ to 3·10⁵ steps: not one equilibrium. (One torch "
+               "stream gave 0.08 at 3·10⁴ steps, which this claim once passed on.)")
 def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence):
-    d, h, steps = 4, 3, scale.pick(30_000, 300_000)
+    d, h, steps = 4, 3, scale.pick(100_000, 300_000)
     X, y = isotropic_regression(d)
     g = torch.Generator().manual_seed(SEED)
     U0 = 0.6 * torch.randn(2, 1, h, generator=g, dtype=torch.float64)
@@ -150,26 +159,27 @@ def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence)
     U0[0] *= 2; W0[0] *= 0.5; U0[1] *= 0.5; W0[1] *= 2  # noqa: E702  (opposite imbalances)
 
     def imbalance(U, W):
-        return U.transpose(0, 2, 1) @ U - W @ W.transpose(0, 2, 1)
+        return np.swapaxes(U, -1, -2) @ U - W @ np.swapaxes(W, -1, -2)
 
     C0 = imbalance(U0.numpy(), W0.numpy())
-    results = {}
-    for name, batch_size in (("SGD, batch 1", 1), ("GD", None)):
-        traj = run(TwoLayerLinear(d, h), X, y, "squared", sgd(0.02), steps=steps, batch=2, batch_size=batch_size,
-                   init=[U0, W0], record_every=steps // 100, seed=SEED,
-                   metrics={"‖C‖": imbalance_norm})
-        CT = imbalance(*traj.final)
-        results[name] = {"size": float(np.linalg.norm(CT, axis=(1, 2)).max() / np.linalg.norm(C0, axis=(1, 2)).min()),
-                         "apart": float(np.linalg.norm(CT[0] - CT[1]) / np.linalg.norm(C0[0] - C0[1]))}
-        evidence.trajectory(f"{name}: ‖UᵀU − WWᵀ‖_F per initialization", traj.steps, traj["‖C‖"])
-        evidence.record(**{f"{name}: {k}": v for k, v in results[name].items()})
+    initial = float(np.linalg.norm(C0[0] - C0[1]))
+    apart = {}
+    for name, batch_size, streams in (("SGD, batch 1", 1, STREAMS), ("GD", None, 1)):
+        # configurations (a, b) per stream: each draws its own batches
+        traj = run(TwoLayerLinear(d, h), X, y, "squared", sgd(0.02), steps=steps, batch=2 * streams,
+                   batch_size=batch_size, init=[U0.repeat(streams, 1, 1), W0.repeat(streams, 1, 1)],
+                   record_every=steps // 200, seed=SEED, record_params=True, metrics={"‖C‖": imbalance_norm})
+        C = imbalance(*traj.params)  # (records, 2·streams, h, h)
+        settled = C[traj.steps >= steps // 2].mean(axis=0)  # the stationary state: averaged over the last half
+        apart[name] = [float(np.linalg.norm(settled[2 * s] - settled[2 * s + 1])) / initial for s in range(streams)]
+        evidence.trajectory(f"{name}: ‖UᵀU − WWᵀ‖_F (a, b per stream)", traj.steps, traj["‖C‖"])
+        evidence.record(**{f"{name}: ‖C̄(a) − C̄(b)‖/‖C_0(a) − C_0(b)‖ per stream": apart[name],
+                           f"{name}: ‖C̄‖ per configuration": np.linalg.norm(settled, axis=(1, 2)).tolist()})
     # an order of magnitude: the drift rate of the matrix case has no closed form here, so the claim is read
-    # against the control, which stays within 1 % of its start. ‖C_T‖ itself is recorded: it settles near
-    # 4 (from 10 and 15), not at the balanced C = 0 — reported in the evidence, not claimed.
-    evidence.record(balanced=results["SGD, batch 1"]["size"] <= 0.1)
-    evidence.check("SGD: ‖C_T(a) − C_T(b)‖ / ‖C_0(a) − C_0(b)‖", results["SGD, batch 1"]["apart"], "<=", 0.1,
-                   "independent of the initialization")
-    evidence.control("GD: ‖C_T(a) − C_T(b)‖ / ‖C_0(a) − C_0(b)‖", results["GD"]["apart"], "<=", 0.1,
+    # against the control, which stays within 1 % of its start
+    evidence.check("SGD: largest ‖C̄(a) − C̄(b)‖ / ‖C_0(a) − C_0(b)‖ over the streams", max(apart["SGD, batch 1"]),
+                   "<=", 0.1, "independent of the initialization, on every sample stream")
+    evidence.control("GD: ‖C̄(a) − C̄(b)‖ / ‖C_0(a) − C_0(b)‖", apart["GD"][0], "<=", 0.1,
                      "GD keeps its initial imbalance (up to O(η²))")
     evidence.conclude()
 

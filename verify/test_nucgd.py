@@ -232,12 +232,15 @@ def test_nucgd_with_minibatches_and_momentum(scale, evidence):
                    lemmas=["lmo.nuclear"],
                    statement="Mini-batch NucGD (batch n/10, momentum 0.9, η/√(t+1)) tends to the nuclear max margin "
                              "at full-batch NucGD's rate log t/√t.")
-@known_failure("measured (k = d = 10, 10 per class, η = 2, 3·10⁴ steps): the nuclear gap falls only from 0.109 to "
-               "0.073 over the last decade (growth 1.69 in units of log t/√t, 2.46 on a plateau): far slower than the "
-               "rate, while full-batch NucGD reaches 0.019 in 10⁴ steps")
+@known_failure("measured (k = d = 10, 10 per class, η = 2, 10⁵ steps): the nuclear gap plateaus at 0.068 (growth "
+               "2.06 over the last decade in units of log t/√t, 2.46 on a plateau; two sample streams alike), while "
+               "full-batch NucGD reaches 0.019 in 10⁴ steps; at 10⁶ steps it is 0.065 and nearer the Frobenius max "
+               "margin than any nuclear limit can be")
 def test_minibatch_nucgd_converges_at_the_full_batch_rate(scale, evidence):
     ds = mixture(scale)
-    steps = scale.pick(30_000, 300_000)
+    # 10⁵ steps: at 3·10⁴ the verdict depended on the sample stream (one stream's gap still looked under the
+    # envelope: INCONCLUSIVE, "needs 6.5·10⁵ steps"; another's plateaued); from 10⁵ on every stream plateaus
+    steps = scale.pick(100_000, 300_000)
     run = converge(steepest("nuclear", 2.0, momentum=0.9), ds, steps=steps, batch_size=ds.n // 10, seed=SEED)
     evidence.include(judge(run, "nuclear", tol=decisive_tolerance(references(ds), "nuclear"),
                            name="NucGD (batch n/10, momentum 0.9) → nuclear max margin"))

@@ -74,7 +74,7 @@ class PRGD(RuleOptimizer):
         counter t. Both branches are formed and one is selected (`where`), so that the step compiles."""
         warmup, period, b = group["warmup"], group["period"], batch_dims
 
-        def step(params, grads, state, lr, noise=None):
+        def step(params, grads, state, lr, noise=None, hyper=None):
             xp, (t,) = namespace(*params), state
             theta, grad = concat_flat(params, b), concat_flat(grads, b)
             since = t - warmup  # steps since T_0; phase k = since // ΔT, rescaling at since % ΔT = 0
@@ -130,7 +130,7 @@ class DualAcceleration(RuleOptimizer):
         def init(params):
             return (_counter(params), tuple(namespace(p).zeros_like(p) for p in params))
 
-        def step(params, grads, state, lr, noise=None):
+        def step(params, grads, state, lr, noise=None, hyper=None):
             t, buffers = state
             beta = self.momentum_factor(t)
             scaled = [per_configuration(lr, p, batch_dims) * g for p, g in zip(params, grads)]

@@ -65,7 +65,8 @@ class RuleOptimizer(torch.optim.Optimizer):
             state = self.state[params[0]]
             if "rule" not in state:
                 state["rule"] = rule.init(params)
-            new, state["rule"] = rule.step(params, [p.grad for p in params], state["rule"], group["lr"], self.noise)
+            new, state["rule"] = rule.step(params, [p.grad for p in params], state["rule"], group["lr"], self.noise,
+                                           rule.hyper)
             for p, q in zip(params, new):
                 p.copy_(q)
         return loss

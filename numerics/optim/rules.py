@@ -167,22 +167,30 @@ class LmoStep:
 
 @dataclass(frozen=True)
 class Rule:
-    """One group's update rule: `init(params) → state`, `step(params, grads, state, lr, noise) → (params, state)`.
-    `key` names every static choice (hashable; what a compiled program is cached by); `label_noise` is σ of the
-    targets' noise y + σξ that the engine applies before the gradient (None: none); `gradient_degree` d has
-    step(c·g) = c^d·step(g) (0 scale-free, 1 linear, None neither), as `numerics.optim.homogeneity` defines it."""
+    """One group's update rule: `init(params) → state`, `step(params, grads, state, lr, noise, hyper) → (params,
+    state)`. `hyper` holds the hyperparameters that may differ between configurations (numbers, or arrays over the
+    configuration dimensions: a sweep of noise levels), passed to `step` by the caller — as they are by the eager
+    optimizer, one configuration's value each under the compiled path's `vmap`; `hyper["label_noise"]` is σ of
+    the targets' noise y + σξ that the engine applies before the gradient. `key` names the static choices (the
+    rule's name and structure, for the record); `gradient_degree` d has step(c·g) = c^d·step(g) (0 scale-free,
+    1 linear, None neither), as `numerics.optim.homogeneity` defines it."""
 
     init: Callable[[Params], State]
     step: Callable[..., tuple[Params, State]]
     key: tuple
     gradient_degree: int | None
-    label_noise: Any = None
+    hyper: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label_noise(self):
+        """σ of the label noise, or None without it."""
+        return self.hyper.get("label_noise")
 
 
 def descend(transform: Transform, batch_dims: int) -> Callable:
     """The step θ ← θ − η·u with u the chain's output (η per configuration)."""
 
-    def step(params, grads, state, lr, noise=None):
+    def step(params, grads, state, lr, noise=None, hyper=None):
         updates, state = transform.update(list(grads), state, params)
         return [p - per_configuration(lr, p, batch_dims) * u for p, u in zip(params, updates)], state
 
@@ -211,15 +219,16 @@ def sgd(*, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 
     perturbs the targets, y + σξ, before the gradient (the engine applies it: `Rule.label_noise`)."""
     parts = [add_decayed_weights(weight_decay)] if weight_decay else []
     transform = chain(*parts, *([trace(momentum, nesterov)] if momentum else []))
-    noisy = _nonzero(gaussian_noise)
+    hyper = {name: sigma for name, sigma in (("gaussian_noise", gaussian_noise), ("label_noise", label_noise))
+             if _nonzero(sigma)}
 
-    def step(params, grads, state, lr, noise=None):
-        if noisy:
-            grads = [g + per_configuration(gaussian_noise, g, batch_dims) * noise(g) for g in grads]
+    def step(params, grads, state, lr, noise=None, hyper=hyper):
+        if "gaussian_noise" in hyper:
+            grads = [g + per_configuration(hyper["gaussian_noise"], g, batch_dims) * noise(g) for g in grads]
         return descend(transform, batch_dims)(params, grads, state, lr)
 
-    key = ("sgd", momentum, nesterov, weight_decay, noisy)
-    return Rule(transform.init, step, key, None, label_noise if _nonzero(label_noise) else None)
+    key = ("sgd", momentum, nesterov, weight_decay, *sorted(hyper))
+    return Rule(transform.init, step, key, None, hyper)
 
 
 def _nonzero(sigma) -> bool:

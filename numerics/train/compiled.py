@@ -91,9 +91,8 @@ def unsupported(s: Setup, scheduler) -> str | None:
             if id(p) not in leaves:
                 return "an optimizer group holds a tensor that is not one of the model's parameters"
             seen.append(leaves[id(p)])
-        for value in (group["lr"],):
-            if np.asarray(_numpy(value)).size not in (1, s.batch):
-                return f"an lr of shape {tuple(np.shape(_numpy(value)))} for {s.batch} configurations"
+        if np.asarray(_numpy(group["lr"])).size not in (1, s.batch):
+            return f"an lr of shape {tuple(np.shape(_numpy(group['lr'])))} for {s.batch} configurations"
     if sorted(seen) != list(range(len(s.leaves))):
         return "the optimizer's groups do not hold every parameter exactly once"
     try:
@@ -109,6 +108,9 @@ def unsupported(s: Setup, scheduler) -> str | None:
     noises = [r.label_noise for r in rules if r.label_noise is not None]
     if len(noises) > 1:
         return "label noise in more than one group"
+    for name, value in ((k, v) for r in rules for k, v in r.hyper.items()):
+        if np.asarray(_numpy(value)).size not in (1, s.batch):
+            return f"a {name} of shape {tuple(np.shape(_numpy(value)))} for {s.batch} configurations"
     return None
 
 
@@ -135,13 +137,13 @@ def train(s: Setup, *, progress: bool | None) -> Recorded:
     bases = [put(np.broadcast_to(_numpy(g["lr"]), (B,))) for g in optimizer.param_groups]
     own_eta = s.schedule is not None and s.schedule.lr is not None
     etas = [put(np.broadcast_to(_numpy(s.schedule.lr), (B,))) for _ in bases] if own_eta else bases
+    hypers = [{k: put(np.broadcast_to(_numpy(v), (B,))) for k, v in r.hyper.items()} for r in rules]
     noise = next((r.label_noise for r in rules if r.label_noise is not None), None)
-    sigma = put(np.broadcast_to(_numpy(noise if noise is not None else 0.0), (B,)))
     X = put(_numpy(s.X))
     y = put(_numpy(s.y), jnp.int64 if s.loss.kind == "cross_entropy" else dtype)
     keys = jx.device_put(jx.random.split(jx.random.PRNGKey(s.seed), B), device)
     carry = (params, states, keys, jnp.zeros((B,), dtype=jnp.int64))
-    constants = (X, y, bases, etas, sigma)
+    constants = (X, y, bases, etas, hypers)
 
     program, compile_seconds = _compiled(_program(s, rules, indices, noise is not None, own_eta),
                                          (carry, constants, np.zeros(CHUNK, dtype=np.int64)), device)
@@ -211,12 +213,13 @@ def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
 
     def step(carry, constants):
         params, states, key, t = carry
-        X, y, bases, etas, sigma = constants
+        X, y, bases, etas, hypers = constants
         key, k_batch, k_label, k_noise = jx.random.split(key, 4)
         if batch_size is not None:
             index = jx.random.permutation(k_batch, n)[:batch_size]
             X, y = X[index], y[index]
         if label_noise:
+            sigma = next(h["label_noise"] for h in hypers if "label_noise" in h)
             y = y + sigma * jx.random.normal(k_label, y.shape, y.dtype)
         value, grads = jx.value_and_grad(objective)(params, X, y)
         params, states, draws = list(params), list(states), _KeyNoise(jx, k_noise)
@@ -226,7 +229,8 @@ def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
             else:
                 this = dataclasses.replace(schedule, lr=etas[g]) if own_eta else schedule
                 lr = learning_rate(this, adaptive, log_domain, degree, t, value, bases[g])
-            new, states[g] = rule.step([params[i] for i in idx], [grads[i] for i in idx], states[g], lr, draws)
+            new, states[g] = rule.step([params[i] for i in idx], [grads[i] for i in idx], states[g], lr, draws,
+                                       hypers[g])
             for i, p in zip(idx, new):
                 params[i] = p
         return (params, states, key, t + 1)
