@@ -15,15 +15,9 @@ from __future__ import annotations
 from numerics import norms
 from numerics.norms.base import namespace
 from numerics.optim.optimizer import RuleOptimizer
-from numerics.optim.rules import Rule, concat_flat, per_configuration, split_like
+from numerics.optim.rules import Rule, concat_flat, counter, per_configuration, split_like
 
 L2 = norms.get("l2")
-
-
-def _counter(params):
-    """A step counter t = 0, shared by the configurations (0-d, in the parameters' dtype: exact to 2⁵³)."""
-    xp = namespace(*params)
-    return xp.zeros((), dtype=params[0].dtype, device=getattr(params[0], "device", None))
 
 
 class PRGD(RuleOptimizer):
@@ -84,7 +78,7 @@ class PRGD(RuleOptimizer):
             return split_like(xp.where(since >= 0, rescaled, theta), params, b), (t + 1,)
 
         key = ("prgd", group["radius"], group["growth"], period, warmup)
-        return Rule(lambda params: (_counter(params),), step, key, 0)
+        return Rule(lambda params: (counter(params),), step, key, 0)
 
 
 class DualAcceleration(RuleOptimizer):
@@ -128,7 +122,7 @@ class DualAcceleration(RuleOptimizer):
         engine may feed ∇log L with the step θ and take the same steps."""
 
         def init(params):
-            return (_counter(params), tuple(namespace(p).zeros_like(p) for p in params))
+            return (counter(params), tuple(namespace(p).zeros_like(p) for p in params))
 
         def step(params, grads, state, lr, noise=None, hyper=None):
             t, buffers = state

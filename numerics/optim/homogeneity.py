@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import torch
 
+from numerics.optim.adam import Adam
 from numerics.optim.fast import PRGD, DualAcceleration
 from numerics.optim.noisy import NoisySGD
 from numerics.optim.steepest import SteepestDescent
@@ -20,7 +21,7 @@ from numerics.optim.steepest import SteepestDescent
 LINEAR = (torch.optim.SGD, NoisySGD)
 SCALE_FREE = tuple(getattr(torch.optim, name) for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
                                                             "Adagrad", "Adafactor", "Rprop", "Muon")
-                   if hasattr(torch.optim, name))
+                   if hasattr(torch.optim, name)) + (Adam,)
 
 
 def homogeneity(optimizer: torch.optim.Optimizer) -> int | None:

@@ -173,13 +173,16 @@ class Rule:
     optimizer, one configuration's value each under the compiled path's `vmap`; `hyper["label_noise"]` is σ of
     the targets' noise y + σξ that the engine applies before the gradient. `key` names the static choices (the
     rule's name and structure, for the record); `gradient_degree` d has step(c·g) = c^d·step(g) (0 scale-free,
-    1 linear, None neither), as `numerics.optim.homogeneity` defines it."""
+    1 linear, None neither), as `numerics.optim.homogeneity` defines it; `random` says whether the step draws
+    noise."""
 
     init: Callable[[Params], State]
     step: Callable[..., tuple[Params, State]]
     key: tuple
     gradient_degree: int | None
     hyper: dict[str, Any] = field(default_factory=dict)
+    random: bool = False
+    """Whether `step` draws from `noise`."""
 
     @property
     def label_noise(self):
@@ -228,7 +231,33 @@ def sgd(*, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 
         return descend(transform, batch_dims)(params, grads, state, lr)
 
     key = ("sgd", momentum, nesterov, weight_decay, *sorted(hyper))
-    return Rule(transform.init, step, key, None, hyper)
+    return Rule(transform.init, step, key, None, hyper, random="gaussian_noise" in hyper)
+
+
+def counter(params):
+    """A step counter t = 0, shared by the configurations (0-d, in the parameters' dtype: exact to 2⁵³)."""
+    return namespace(*params).zeros((), dtype=params[0].dtype, device=getattr(params[0], "device", None))
+
+
+def adam(*, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, batch_dims: int = 0) -> Rule:
+    """Adam (Kingma & Ba 2015, Algorithm 1) in torch's order of operations (optax.scale_by_adam is the same
+    update): m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − (η/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε)."""
+    beta1, beta2 = betas
+
+    def init(params):
+        zeros = tuple(namespace(p).zeros_like(p) for p in params)
+        return counter(params), zeros, zeros
+
+    def step(params, grads, state, lr, noise=None, hyper=None):
+        t, m, v = state
+        xp, t = namespace(*params), t + 1
+        m = tuple(beta1 * mi + (1 - beta1) * g for mi, g in zip(m, grads))
+        v = tuple(beta2 * vi + (1 - beta2) * g * g for vi, g in zip(v, grads))
+        first, second = 1 - beta1 ** t, xp.sqrt(1 - beta2 ** t)
+        return [p - per_configuration(lr, p, batch_dims) / first * mi / (xp.sqrt(vi) / second + eps)
+                for p, mi, vi in zip(params, m, v)], (t, m, v)
+
+    return Rule(init, step, ("adam", beta1, beta2, eps), None)
 
 
 def _nonzero(sigma) -> bool:
@@ -238,5 +267,5 @@ def _nonzero(sigma) -> bool:
     return sigma != 0
 
 
-__all__ = ["LmoStep", "Rule", "Transform", "add_decayed_weights", "chain", "concat_flat", "descend",
+__all__ = ["LmoStep", "Rule", "Transform", "adam", "add_decayed_weights", "chain", "concat_flat", "counter", "descend",
            "per_configuration", "sgd", "split_like", "steepest_descent", "trace"]

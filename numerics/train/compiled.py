@@ -206,6 +206,7 @@ def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
     jnp, lax = jx.numpy, jx.lax
     model, loss, n, batch_size, schedule = s.model, s.loss, s.n, s.batch_size, s.schedule
     log_domain, degree, adaptive = s.log_domain, s.degree, s.adaptive
+    random = batch_size is not None or label_noise or any(r.random for r in rules)
 
     def objective(params, X, y):
         out = model.apply(params, X)
@@ -214,7 +215,10 @@ def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
     def step(carry, constants):
         params, states, key, t = carry
         X, y, bases, etas, hypers = constants
-        key, k_batch, k_label, k_noise = jx.random.split(key, 4)
+        if random:  # split only where something draws: a loop-carried split costs as much as a small step
+            key, k_batch, k_label, k_noise = jx.random.split(key, 4)
+        else:
+            k_batch = k_label = k_noise = key
         if batch_size is not None:
             index = jx.random.permutation(k_batch, n)[:batch_size]
             X, y = X[index], y[index]
