@@ -53,7 +53,7 @@ def train(s: Setup, *, progress: bool | None, autograd: bool, scheduler) -> Reco
                 with torch.no_grad():
                     params = s.batched()
                     per_config, grad_out = loss.value_and_grad(outputs(params, Xb), yb, s.log_domain,
-                                                               with_value=s.schedule is not None)
+                                                               with_value=s.reads_loss)
                     for p, g in zip(leaves, s.model.grad(params, Xb, grad_out)):
                         p.grad = g[0] if natural else g
             else:
@@ -63,7 +63,7 @@ def train(s: Setup, *, progress: bool | None, autograd: bool, scheduler) -> Reco
                 per_config.sum().backward()
             if s.schedule is not None:
                 for group, base in zip(optimizer.param_groups, base_lrs):
-                    group["lr"] = s.learning_rate(step, per_config.detach(), base)
+                    group["lr"] = s.learning_rate(step, None if per_config is None else per_config.detach(), base)
                     if natural and isinstance(group["lr"], torch.Tensor):  # one configuration: a number
                         group["lr"] = float(group["lr"])
             try:

@@ -69,6 +69,11 @@ class Setup:
         return self.schedule is not None and self.schedule.log_domain
 
     @property
+    def reads_loss(self) -> bool:
+        """Whether the schedule needs L at every step (η/L on ∇L; in the log domain log L comes with ∇log L)."""
+        return self.adaptive
+
+    @property
     def log_domain(self) -> bool:
         """∇log L = ∇L/L gives the same steps with full precision where L underflows when the step is scale free
         (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1)."""
