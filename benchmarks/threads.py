@@ -4,14 +4,16 @@
     python benchmarks/threads.py --under-load                     the template run idle and beside 2 busy processes
 
 The sweep trains batched linear multiclass models (cross-entropy, NucGD and normalized GD, i.e. normalized
-steepest descent under the nuclear and Frobenius norms) through `numerics.train.run` with the thread count fixed
+steepest descent under the nuclear and Frobenius norms) on the engine's eager path (`numerics.train.run(...,
+backend="torch")`, whose intra-op threads `numerics.threads` chooses by size) with the thread count fixed
 by ``IBS_THREADS`` (1, then 2), for sizes `numerics.threads.work` from 2.4·10³ to 1.6·10⁷, and prints ms per step (the
 minimum over repeats, the two counts interleaved) with the ratio; the threshold printed is the smallest size
 from which two threads are ≥ 1.1× faster at every larger size measured (`numerics.threads.THRESHOLD`).
 
 `--under-load` times the small template run (NucGD, η/√(t+1), on the NucGD mixture with k = 4 classes, d = 10,
-15 points per class, 2·10⁴ steps, as `verify.convergence.converge` runs it) under the default policy on an idle
-machine, then while two CPU-bound processes run; acceptance: ≤ 2× the idle time.
+15 points per class, 2·10⁴ steps, as `verify.convergence.converge` runs it: on the compiled path, whose XLA
+threads are set once per process) under the default policy on an idle machine, then while two CPU-bound processes
+run; acceptance: ≤ 2× the idle time.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def train(ds, norm: str, batch: int, steps: int) -> float:
     model = Linear(ds.d, ds.num_classes)
     start = time.perf_counter()
     run(model, ds.X, ds.y, Loss("cross_entropy"), lambda ps: SteepestDescent(ps, 0.1, norm, batch_dims=1),
-        steps=steps, batch=batch, record_every=steps, progress=False)
+        steps=steps, batch=batch, record_every=steps, progress=False, backend="torch")
     return (time.perf_counter() - start) / steps
 
 
