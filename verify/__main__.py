@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     _reference_store(args)
     args.out.mkdir(parents=True, exist_ok=True)
     tex = args.out / "checklist.tex"
+    started = time.perf_counter()
     common = ["--scale", args.scale, *args.pytest_args]
     if args.executor == "ray":
         code = distributed(args, common, targets)
@@ -121,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             for artefact in (".aux", ".log", ".out", ".toc"):
                 tex.with_suffix(artefact).unlink(missing_ok=True)
             print(f"report: {args.out / 'checklist.pdf'}")
+    elapsed = time.perf_counter() - started
+    print(f"checklist ({args.scale} scale): {int(elapsed // 60)} min {elapsed % 60:.0f} s, report included")
     return code
 
 
@@ -183,7 +186,7 @@ def distributed(args, common: list[str], targets: list[str]) -> int:
     executor task each; each finished task's claims go to the ledger in --out, and `evidence.json` and the report
     are built from all there. A task that failed for good becomes an ERROR naming why."""
     from verify.executor import executor, run_pytest, usable
-    from verify.plugin import references_line, write_outputs
+    from verify.plugin import references_line, training_line, write_outputs
 
     nodeids = collect(common, targets)
     if args.resume:
@@ -219,6 +222,7 @@ def distributed(args, common: list[str], targets: list[str]) -> int:
     doc["claims"] = sorted(ledger.read(args.out, "claims", args.scale).values(), key=lambda c: c["id"])
     doc["mutants"] = sorted(ledger.read(args.out, "mutants", args.scale).values(), key=lambda m: m["mutant"])
     print(references_line(doc["claims"]))
+    print(training_line(doc["claims"]))
     write_outputs(doc, args.out / "evidence.json", args.out / "checklist.tex")
     failed = any(c["outcome"] in ("FAIL", "INCONCLUSIVE", "ERROR") for c in doc["claims"])
     return int(failed or any(code not in (0, pytest.ExitCode.NO_TESTS_COLLECTED) for code in codes))

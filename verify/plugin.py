@@ -133,13 +133,15 @@ def scale(request) -> Scale:
 def evidence(request) -> ClaimEvidence:
     meta = claim_metadata(request.node)
     from numerics.references import ACCOUNT
+    from numerics.train import ACCOUNT as TRAINING
 
     ev = ClaimEvidence(meta["id"], meta["lemmas"]) if meta else ClaimEvidence(request.node.name)
-    before = ACCOUNT.copy()
+    before, trained = ACCOUNT.copy(), TRAINING.copy()
     yield ev
     work = {name: ACCOUNT[name] - before[name] for name in ("solved", "loaded", "rejected", "solving seconds")}
+    training = {name: TRAINING[name] - trained[name] for name in TRAINING_WORK}
     request.node.user_properties.append((EVIDENCE_KEY, {**ev.as_dict(), "concluded": ev.concluded,
-                                                        "references": work}))
+                                                        "references": work, "training": training}))
 
 
 @pytest.fixture(autouse=True)
@@ -282,6 +284,7 @@ class Gatherer:
                   for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL")}
         tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
         tr.write_line(references_line(self.claims.values()))
+        tr.write_line(training_line(self.claims.values()))
         if self.mutants:
             killed = sum(m["killed"] for m in self.mutants.values())
             tr.write_line(f"mutants killed: {killed} of {len(self.mutants)}")
@@ -335,6 +338,17 @@ def references_line(claims) -> str:
     return (f"references: {total['solved']} solved, {total['loaded']} loaded from the cache "
             f"({total['rejected']} rejected on re-certification); {total['solving seconds']:.1f} s in solvers of "
             f"{seconds:.1f} s in claims ({share:.1%})")
+
+
+TRAINING_WORK = ("compiled runs", "eager runs", "compile seconds", "training seconds")
+
+
+def training_line(claims) -> str:
+    """How the claims trained: runs on the compiled and the eager path, and the seconds compiling and training."""
+    work = [c.get("evidence", {}).get("training", {}) for c in claims]
+    total = {name: sum(w.get(name, 0) for w in work) for name in TRAINING_WORK}
+    return (f"training: {total['compiled runs']:.0f} runs compiled ({total['compile seconds']:.1f} s compiling), "
+            f"{total['eager runs']:.0f} eager; {total['training seconds']:.1f} s training")
 
 
 def _duration(seconds: float) -> str:

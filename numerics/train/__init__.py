@@ -22,6 +22,7 @@ trajectory ends at the last finite record and `diverged_at` holds the step (neve
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -39,6 +40,9 @@ from numerics.train.compiled import NotCompilableError
 from numerics.train.setup import Metric, Setup
 
 BACKENDS = ("auto", "torch", "compiled")
+ACCOUNT: Counter = Counter()
+"""This process's training work: runs on each path ("compiled runs", "eager runs"), "compile seconds" and
+"training seconds" (the checklist reports them per claim, beside the references' account)."""
 
 
 @dataclass
@@ -115,9 +119,12 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
         path = {"backend": "compiled"}
     config = {**s.config(), **path, **recorded.config, "versions": versions()}
     snapshots = recorded.snapshots
+    seconds = time.perf_counter() - start
+    ACCOUNT.update({f"{'eager' if why_not else 'compiled'} runs": 1, "compile seconds": config["compile_seconds"],
+                    "training seconds": seconds})
     return Trajectory(np.array(recorded.steps), {k: np.stack(v) for k, v in recorded.values.items()}, recorded.final,
                       config, [np.stack([snap[i] for snap in snapshots]) for i in range(len(params))]
-                      if record_params else None, time.perf_counter() - start, recorded.diverged_at)
+                      if record_params else None, seconds, recorded.diverged_at)
 
 
 def _check_data_sets(X: torch.Tensor, y: torch.Tensor, batch: int) -> None:
@@ -132,4 +139,4 @@ def _check_data_sets(X: torch.Tensor, y: torch.Tensor, batch: int) -> None:
         raise InvalidDataError(f"X has {X.shape[-2]} points and y {y.shape[-1]} labels")
 
 
-__all__ = ["BACKENDS", "Metric", "NotCompilableError", "Trajectory", "run"]
+__all__ = ["ACCOUNT", "BACKENDS", "Metric", "NotCompilableError", "Trajectory", "run"]

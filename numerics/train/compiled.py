@@ -40,6 +40,8 @@ CHUNK = 32
 
 _PROGRAMS: dict[tuple, object] = {}
 _JAX = None
+_XLA_THREADS: int | None = None
+"""1 where XLA was set to one intra-op thread, None where it keeps its own pool (set when JAX is configured)."""
 
 
 class NotCompilableError(ValueError):
@@ -50,12 +52,13 @@ def jax():
     """The `jax` module, configured on first use: float64 on, XLA's intra-op threads by `numerics.threads` (one per
     process under pytest-xdist, `IBS_THREADS` to fix it), the persistent compilation cache under the suite's cache
     directory unless caching is off (`IBS_NO_CACHE`)."""
-    global _JAX
+    global _JAX, _XLA_THREADS
     if _JAX is None:
         count = threads.override() or threads.available()
         if count == 1 and "xla_cpu_multi_thread_eigen" not in os.environ.get("XLA_FLAGS", ""):
             os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false"
                                        " intra_op_parallelism_threads=1").strip()
+            _XLA_THREADS = 1
         import jax as module
 
         module.config.update("jax_enable_x64", True)
@@ -118,7 +121,6 @@ def train(s: Setup, *, progress: bool | None) -> Recorded:
     """Train `s` on the compiled path (the module docstring); the records as the eager path keeps them."""
     jx = jax()
     jnp = jx.numpy
-    started = time.perf_counter()
     device = _jax_device(jx, s.device)
     B, optimizer = s.batch, s.optimizer
     indices = [[next(i for i, q in enumerate(s.leaves) if q is p) for p in g["params"]] for g in optimizer.param_groups]
@@ -173,8 +175,8 @@ def train(s: Setup, *, progress: bool | None) -> Recorded:
             break
     bar.close()
     recorded.final = [np.array(p) for p in carry[0]]
-    recorded.config.update(compile_seconds=compile_seconds, threads=_xla_threads(),
-                           jax_device=str(device), seconds_compiled_path=time.perf_counter() - started)
+    recorded.config.update(compile_seconds=compile_seconds, threads=_XLA_THREADS or "XLA's own pool",
+                           jax_device=str(device))
     return recorded
 
 
@@ -290,10 +292,6 @@ def _jax_device(jx, device: torch.device):
     if device.type == "cuda":
         return jx.devices("gpu")[device.index or 0]
     return jx.devices("cpu")[0]
-
-
-def _xla_threads() -> str:
-    return "1" if "xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "") else "XLA's default"
 
 
 __all__ = ["CHUNK", "NotCompilableError", "jax", "train", "unsupported"]
