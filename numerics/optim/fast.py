@@ -77,8 +77,7 @@ class PRGD(RuleOptimizer):
             rescaled = self.radius(group, xp.floor(since / period)) * L2.lmo(theta)
             return split_like(xp.where(since >= 0, rescaled, theta), params, b), (t + 1,)
 
-        key = ("prgd", group["radius"], group["growth"], period, warmup)
-        return Rule(lambda params: (counter(params),), step, key, 0)
+        return Rule(lambda params: (counter(params),), step, 0)
 
 
 class DualAcceleration(RuleOptimizer):
@@ -131,4 +130,4 @@ class DualAcceleration(RuleOptimizer):
             buffers = tuple(beta * (m + s) for m, s in zip(buffers, scaled))
             return [p - (m + s) for p, m, s in zip(params, buffers, scaled)], (t + 1, buffers)
 
-        return Rule(init, step, ("dual_acceleration",), 1)
+        return Rule(init, step, 1)

@@ -1,10 +1,10 @@
 """Update rules: what one optimizer group does to its parameters in a step, written once against the array API
 and run by both training paths — eagerly on torch tensors by the suite's `torch.optim.Optimizer`s (`RuleOptimizer`),
-and compiled on JAX arrays inside `jax.lax.scan` by `numerics.train.compiled`.
+and compiled on JAX arrays inside `jax.lax` loops by `numerics.train.compiled`.
 
     rule = steepest_descent("nuclear", momentum=0.9)
-    state = rule.init(params)                                           # a tuple of arrays
-    params, state = rule.step(params, grads, state, lr, noise)          # one step: θ ← θ − η·u
+    state = rule.init(params)                                                  # a tuple of arrays
+    params, state = rule.step(params, grads, state, lr, noise, rule.hyper)     # one step: θ ← θ − η·u
 
 In the style of optax: a rule is a chain of small transforms with optax's `GradientTransformation` protocol
 (`init(params) → state`, `update(updates, state, params) → (updates, state)`) — `trace` (momentum), `LmoStep`
@@ -15,7 +15,6 @@ Conventions: parameters are lists of arrays whose first `batch_dims` dimensions 
 compiled path, where `jax.vmap` adds the configurations); `lr` and noise levels are numbers or arrays over those
 dimensions. A state is a tuple of arrays: each either carries the batch dimensions (buffers) or is 0-d and shared
 (step counters). `noise(like)` draws N(0, I) of `like`'s shape (a seeded generator in torch, a key in JAX).
-`Rule.key` is every static choice the step depends on (hashable): what a compiled program is cached by.
 """
 
 from __future__ import annotations
@@ -171,14 +170,12 @@ class Rule:
     state)`. `hyper` holds the hyperparameters that may differ between configurations (numbers, or arrays over the
     configuration dimensions: a sweep of noise levels), passed to `step` by the caller — as they are by the eager
     optimizer, one configuration's value each under the compiled path's `vmap`; `hyper["label_noise"]` is σ of
-    the targets' noise y + σξ that the engine applies before the gradient. `key` names the static choices (the
-    rule's name and structure, for the record); `gradient_degree` d has step(c·g) = c^d·step(g) (0 scale-free,
-    1 linear, None neither), as `numerics.optim.homogeneity` defines it; `random` says whether the step draws
-    noise."""
+    the targets' noise y + σξ that the engine applies before the gradient. `gradient_degree` d has step(c·g) =
+    c^d·step(g) (0 scale-free, 1 linear, None neither), as `numerics.optim.homogeneity` defines it; `random` says
+    whether the step draws noise."""
 
     init: Callable[[Params], State]
     step: Callable[..., tuple[Params, State]]
-    key: tuple
     gradient_degree: int | None
     hyper: dict[str, Any] = field(default_factory=dict)
     random: bool = False
@@ -211,8 +208,7 @@ def steepest_descent(norm: str | Norm, *, momentum: float = 0.0, nesterov: bool 
     parts += [add_decayed_weights(weight_decay)] if weight_decay else []
     transform = chain(*parts)
     degree = None if momentum or (weight_decay and not normalized) else (0 if normalized else 1)
-    key = ("steepest", norm.name, momentum, nesterov, normalized, weight_decay, joint, lmo_method, lmo_iters)
-    return Rule(transform.init, descend(transform, batch_dims), key, degree)
+    return Rule(transform.init, descend(transform, batch_dims), degree)
 
 
 def sgd(*, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 0.0, gaussian_noise=0.0,
@@ -230,8 +226,7 @@ def sgd(*, momentum: float = 0.0, nesterov: bool = False, weight_decay: float = 
             grads = [g + per_configuration(hyper["gaussian_noise"], g, batch_dims) * noise(g) for g in grads]
         return descend(transform, batch_dims)(params, grads, state, lr)
 
-    key = ("sgd", momentum, nesterov, weight_decay, *sorted(hyper))
-    return Rule(transform.init, step, key, None, hyper, random="gaussian_noise" in hyper)
+    return Rule(transform.init, step, None, hyper, random="gaussian_noise" in hyper)
 
 
 def counter(params):
@@ -257,7 +252,7 @@ def adam(*, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, batch_
         return [p - per_configuration(lr, p, batch_dims) / first * mi / (xp.sqrt(vi) / second + eps)
                 for p, mi, vi in zip(params, m, v)], (t, m, v)
 
-    return Rule(init, step, ("adam", beta1, beta2, eps), None)
+    return Rule(init, step, None)
 
 
 def _nonzero(sigma) -> bool:
