@@ -7,7 +7,8 @@ from importlib import metadata
 
 import torch
 
-PACKAGES = ("numpy", "scipy", "sympy", "torch", "jax", "jaxlib", "array-api-compat", "cvxpy", "clarabel", "scs", "hypothesis")
+PACKAGES = ("numpy", "scipy", "sympy", "torch", "jax", "jaxlib", "array-api-compat", "cvxpy", "clarabel", "scs",
+            "hypothesis")
 
 
 def versions() -> dict[str, str]:

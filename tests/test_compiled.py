@@ -139,7 +139,8 @@ def test_power_iteration_nucgd_takes_the_same_step_from_the_same_state():
     """The power iteration's v is state each path carries, and a difference in it is amplified where σ₁ ≈ σ₂ (the
     rank-one step is then nearly any top pair): so the paths are compared from the same (θ_t, v_t), taken at 40
     points of a 400-step eager run, each one compiled step against one eager step."""
-    model, X, y, loss = Linear(6, 4), torch.as_tensor(MULTICLASS.X), torch.as_tensor(MULTICLASS.y), Loss("cross_entropy")
+    model, loss = Linear(6, 4), Loss("cross_entropy")
+    X, y = torch.as_tensor(MULTICLASS.X), torch.as_tensor(MULTICLASS.y)
     W = torch.zeros(1, 4, 6, dtype=torch.float64, requires_grad=True)
     eager = SteepestDescent([W], 0.1, "nuclear", lmo_method="power", batch_dims=1)
     worst = 0.0
