@@ -37,7 +37,7 @@ import torch
 from numerics import data
 from numerics.optim.variance import SVRG, IncrementalAdam, SampleGradient
 from numerics.references import references
-from verify.claims import SEED, best_step, steepest
+from verify.claims import SEED, best_step, known_failure, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
 from verify.evidence import INCONCLUSIVE
 
@@ -55,8 +55,10 @@ the squares and of the running average (measured: 0)."""
 def adam_options(scale) -> dict:
     """β = (0.9, 0.95) (β1 ≤ β2, their condition; with β2 = 0.999 the second moment remembers gradients far larger
     and both Adams stall: see the claim's notes), ε ≪ |∇ℓ_i|, η = 0.3 between the measured η = 0.1 (still on its
-    way) and η = 1 (margins near float64's limit), Σ η_t the same at both scales (module docstring)."""
-    return {"lr": scale.pick(0.3, 0.1), "betas": (0.9, 0.95), "eps": 1e-300}
+    way) and η = 1 (margins near float64's limit). At paper scale (10× the steps) η = 0.05: at η = 0.1 (Σ η_t as
+    at the default scale) and 0.07 full-batch Adam's v left float64's normal range (4.4e-323, measured), at 0.05 its
+    least v is 7.7e-278 and every Adam's verdict is reached inside the range (module docstring)."""
+    return {"lr": scale.pick(0.3, 0.05), "betas": (0.9, 0.95), "eps": 1e-300}
 
 
 def trained(make, ds, steps: int, **options):
@@ -85,7 +87,8 @@ def coordinate_spread(v: torch.Tensor) -> float:
                    lemmas=["lmo.lp:2", "lmo.lp:inf", "kkt.l2.binary"],
                    statement="On scaled Rademacher data (n = 20 < d = 50), torch's Adam with one sample per step — "
                              "in Inc-Adam's cyclic order and drawn at random — (β = (0.9, 0.95), ε = 1e-300 ≪ |∇ℓ_i|, "
-                             "η/√(t+1), η = 0.3) tends to the ℓ2 max margin, excluding every other panel norm (ℓ∞ "
+                             "η/√(t+1), η = 0.3, 0.05 over paper scale's 10× budget) tends to the ℓ2 max margin, "
+                             "excluding every other panel norm (ℓ∞ "
                              "included), its second moment constant across coordinates; full-batch Adam with the same "
                              "options tends to the ℓ∞ max margin; Signum (momentum 0.99, one sample per step, η the "
                              "best of a recorded sweep) tends to the ℓ∞ max margin.")
@@ -151,6 +154,11 @@ MOMENTA = (0.9, 0.99)
                              "spread between two sample streams); momentum 0.9 at batch 1 and the same η reduces the "
                              "gap; with momentum 0.99, and with the variance-reduced estimator (SVRG, snapshot every "
                              "epoch), batch 1 tends to the ℓ∞ max margin (each η the best of a recorded sweep).")
+@known_failure("measured (n = 50, d = 125): sign descent at batch 1 with momentum 0.99 plateaus at ℓ∞ gap 0.16–0.18 "
+               "(tol 0.123) for every η in {0.001, 0.003, 0.01} after 2·10⁵ and 10⁶ steps, ending nearer the ℓ2 and ℓ3 "
+               "max margins than any ℓ∞ limit can be: at n = 50 momentum 0.99 (a window of 2n samples, 5n at the "
+               "default n = 20) does not recover the full batch's bias; SVRG's batch 1 does (gap 0.041)",
+               scale="paper")
 def test_stochastic_sign_descent_batch_size_momentum_and_variance_reduction(scale, evidence):
     n, d = scale.pick((20, 50), (50, 125))
     ds = data.gaussian_binary(n, d, margin=0.1, sparsity=2, seed=SEED)
