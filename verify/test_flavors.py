@@ -172,6 +172,9 @@ def test_bregman_divergence_to_the_certified_kkt_point_decreases(scale, evidence
                    lemmas=["lmo.lp:inf"],
                    statement="Adam with β2 = 0.95 and ε ≪ |∇L| (ε = 1e-300) has margins nearer sign descent's (ℓ∞ "
                              "geometry) than GD's, in ℓ∞ and in ℓ2.")
+@known_failure("measured (n = 100, d = 20, width 100, 2·10⁵ steps): Adam's ℓ2 margin 0.073 is nearer GD's 0.058 than "
+               "sign descent's 0.105, while its ℓ∞ margin 48.7 lies beyond both (sign descent 7.4, GD 3.5): on the "
+               "wider net the three endpoints do not order as the claim says", scale="paper")
 def test_adam_follows_sign_descent_not_gd(scale, evidence):
     ds, model, steps = setup(scale)
     lr, gd_lr = 1e-3, algorithms(scale)["GD"][1]
