@@ -134,18 +134,20 @@ def as_dataset(X, y=None) -> Dataset:
 def converge(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer], X, y=None, steps: int = 10_000,
              *, loss: str | None = None, schedule: Schedule | None | str = "auto", rate: str | Rate = "auto",
              seed: int = 0, device=None, batch_size: int | None = None, record_every: int | None = None,
-             track: dict | None = None, natural: bool = False, scheduler=None) -> ConvergenceRun:
+             track: dict | None = None, natural: bool = False, scheduler=None,
+             backend: str = "auto") -> ConvergenceRun:
     """Train the linear model of the data (w ∈ R^d binary, W ∈ R^{k×d} multiclass) from zero with
     `make_optimizer(params)` for `steps` steps, recording the weights every `record_every` (default T/100).
     `schedule` and `rate` default by the optimizer's homogeneity (`verify.rates`); `track` adds metrics
     (`numerics.metrics` style) recorded alongside. `natural=True` gives the optimizer the weights in their own
     shape, without a configuration dimension, as its users call it (any `torch.optim.Optimizer`);
-    `scheduler(optimizer)` attaches a `torch.optim.lr_scheduler` instead of a `schedule` (then pass `rate`)."""
+    `scheduler(optimizer)` attaches a `torch.optim.lr_scheduler` instead of a `schedule` (then pass `rate`);
+    `backend` chooses the engine's path (`numerics.train.run`)."""
     if scheduler is not None and schedule == "auto":
         schedule = None
     return _converge(make_optimizer, as_dataset(X, y), steps, None, loss=loss, schedule=schedule, rate=rate, seed=seed,
                      device=device, batch_size=batch_size, record_every=record_every, track=track, natural=natural,
-                     scheduler=scheduler)[0]
+                     scheduler=scheduler, backend=backend)[0]
 
 
 def converge_each(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer], X, y=None,
@@ -159,7 +161,7 @@ def converge_each(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Opt
 
 def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None, *, loss=None, schedule="auto",
               rate="auto", seed=0, device=None, batch_size=None, record_every=None, track=None, natural=False,
-              scheduler=None) -> list[ConvergenceRun]:
+              scheduler=None, backend="auto") -> list[ConvergenceRun]:
     if steps < 100:
         raise ValueError(f"a trajectory needs at least 100 steps to judge the last decade; got {steps}")
     record_every = record_every or steps // 100
@@ -181,7 +183,7 @@ def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None
     loss = loss or ("cross_entropy" if ds.task == "multiclass" else "logistic")
     traj = train_run(model, ds.X, targets, loss, make_optimizer, steps=steps, batch=batch, schedule=schedule,
                      seed=seed, device=device, batch_size=batch_size, record_every=record_every, record_params=True,
-                     metrics=track, natural=natural, scheduler=scheduler)
+                     metrics=track, natural=natural, scheduler=scheduler, backend=backend)
     config = {**traj.config, "rate": rate.name, "optimizer": type(probe).__name__, "optimizer_options": _options(probe)}
     return [ConvergenceRun(ds, references(ds), type(probe).__name__, traj.steps, traj.params[0][:, b],
                            traj.final[0][b], steps, rate, record_every,
