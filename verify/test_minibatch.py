@@ -157,7 +157,8 @@ MOMENTA = (0.9, 0.99)
 @known_failure("measured (n = 50, d = 125): sign descent at batch 1 with momentum 0.99 plateaus at ℓ∞ gap 0.16–0.18 "
                "(tol 0.123) for every η in {0.001, 0.003, 0.01} after 2·10⁵ and 10⁶ steps, ending nearer the ℓ2 and ℓ3 "
                "max margins than any ℓ∞ limit can be: at n = 50 momentum 0.99 (a window of 2n samples, 5n at the "
-               "default n = 20) does not recover the full batch's bias; SVRG's batch 1 does (gap 0.041)",
+               "default n = 20) does not recover the full batch's bias; SVRG's batch 1 does (gap 0.041). The paper's "
+               "v2 (June 2026) proves momentum's convergence only to an approximate max-margin solution.",
                scale="paper")
 def test_stochastic_sign_descent_batch_size_momentum_and_variance_reduction(scale, evidence):
     n, d = scale.pick((20, 50), (50, 125))
