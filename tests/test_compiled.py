@@ -196,6 +196,14 @@ def test_the_front_door_chooses_the_compiled_path_when_the_optimizer_has_a_rule(
             return super().step(closure)
 
     assert "overrides step" in backend(lambda ps: Overrides(ps, 0.1, "l2", batch_dims=1))["why_not_compiled"]
+    steps = []
+
+    def hooked(params):
+        optimizer = SteepestDescent(params, 0.1, "l2", batch_dims=1)
+        optimizer.register_step_pre_hook(lambda o, args, kwargs: steps.append(len(steps)))
+        return optimizer
+
+    assert "step hooks" in backend(hooked)["why_not_compiled"] and steps == [0, 1, 2]  # the hook ran every step
     scheduled = backend(steepest("l2", lr=0.1), scheduler=lambda o: torch.optim.lr_scheduler.StepLR(o, 1))
     assert scheduled["backend"] == "torch"
     assert backend(steepest("l2", lr=0.1), backend="torch")["backend"] == "torch"

@@ -78,6 +78,8 @@ def unsupported(s: Setup, scheduler) -> str | None:
         return f"{name} is not one of the suite's rule optimizers (numerics.optim.RuleOptimizer)"
     if inspect.unwrap(type(optimizer).step) is not inspect.unwrap(RuleOptimizer.step):  # torch wraps step in hooks
         return f"{name} overrides step: what it does is its own"
+    if optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks or _global_step_hooks():
+        return "step hooks are registered (torch runs them around each eager step)"
     if scheduler is not None:
         return "a torch lr scheduler steps the learning rate eagerly"
     if s.dtype not in (torch.float64, torch.float32):
@@ -280,6 +282,13 @@ def _per_configuration_state(leaf, batch: int, natural: bool) -> np.ndarray:
     if value.ndim == 0:
         return np.broadcast_to(value, (batch,))
     return value[None] if natural else value
+
+
+def _global_step_hooks() -> bool:
+    """Whether hooks registered with `torch.optim.optimizer.register_optimizer_step_{pre,post}_hook` exist."""
+    from torch.optim import optimizer as module
+
+    return bool(module._global_optimizer_pre_hooks or module._global_optimizer_post_hooks)
 
 
 def _numpy(value) -> np.ndarray:
