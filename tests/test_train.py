@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from numerics import data, metrics
-from numerics.losses import Loss
+from numerics.losses import Loss, logsumexp
 from numerics.margins import max_margin
 from numerics.models import Linear, Quadratic, TwoLayerLinear, TwoLayerReLU, TwoLayerSmooth
 from numerics.optim import NoisySGD, SteepestDescent, inverse_sqrt, loss_adaptive
-from numerics.train import run
+from numerics.train import compiled, run
 
 
 @pytest.mark.parametrize("kind, out, y", [
@@ -193,6 +193,20 @@ def test_the_engine_trains_linear_models_identically_with_and_without_autograd(k
             for flag in (False, True)]
     assert runs[0].config["analytic_gradient"] and not runs[1].config["analytic_gradient"]
     np.testing.assert_allclose(runs[0].final[0], runs[1].final[0], rtol=1e-10, atol=1e-12)
+
+
+def test_logsumexp_gradient_is_the_softmax_with_its_shift_held_constant_in_torch_and_jax():
+    """The maximum that shifts logsumexp is a constant to autodiff (its gradient cancels): the gradient is the softmax
+    in either library, at a tie of the maximum and beside a −∞ entry (a rival that is not one)."""
+    jax = compiled.jax()
+    a = np.array([[3.0, 3.0, -1.0, -np.inf], [0.5, -2.0, 7.0, 7.0]])
+    softmax = np.exp(a - a.max(-1, keepdims=True))
+    softmax /= softmax.sum(-1, keepdims=True)
+    leaf = torch.tensor(a, requires_grad=True)
+    (by_torch,) = torch.autograd.grad(logsumexp(leaf).sum(), leaf)
+    by_jax = jax.grad(lambda x: logsumexp(x).sum())(jax.numpy.asarray(a))
+    for grad in (by_torch.numpy(), np.asarray(by_jax)):
+        np.testing.assert_allclose(grad, softmax, rtol=1e-15, atol=0)
 
 
 def test_cross_entropy_gradient_keeps_its_sign_where_the_loss_is_below_machine_epsilon():

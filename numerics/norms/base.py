@@ -34,6 +34,18 @@ def namespace(*arrays):
     return array_api_compat.array_namespace(*arrays)
 
 
+def constant(x):
+    """x as a constant to automatic differentiation (`detach` in torch, `stop_gradient` in JAX, x itself elsewhere):
+    for a shift whose gradient cancels exactly, e.g. the maximum in logsumexp, so that no work is spent on it."""
+    if array_api_compat.is_torch_array(x):
+        return x.detach()
+    if array_api_compat.is_jax_array(x):
+        import jax
+
+        return jax.lax.stop_gradient(x)
+    return x
+
+
 def flatten_matrix(x):
     """x with its trailing two dimensions as one: (…, k, d) → (…, k·d), row-major."""
     return namespace(x).reshape(x, (*x.shape[:-2], x.shape[-2] * x.shape[-1]))
