@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
+import scipy.special
 import torch
 
 from numerics import data, metrics
-from numerics.losses import Loss, logsumexp
+from numerics.losses import Loss, logsumexp, softplus
 from numerics.margins import max_margin
 from numerics.models import Linear, Quadratic, TwoLayerLinear, TwoLayerReLU, TwoLayerSmooth
 from numerics.optim import NoisySGD, SteepestDescent, inverse_sqrt, loss_adaptive
@@ -193,6 +194,24 @@ def test_the_engine_trains_linear_models_identically_with_and_without_autograd(k
             for flag in (False, True)]
     assert runs[0].config["analytic_gradient"] and not runs[1].config["analytic_gradient"]
     np.testing.assert_allclose(runs[0].final[0], runs[1].final[0], rtol=1e-10, atol=1e-12)
+
+
+def test_softplus_is_logaddexp_to_rounding_and_its_gradient_the_sigmoid_at_every_point_in_torch_and_jax():
+    """softplus written with `where` (so that its autodiff fuses): log(1 + e^z) to 1 ulp from −800 to 800 (where it is
+    normal) and at ±1e−300, its gradient σ(z) everywhere, ½ at z = 0 (a tie of max(z, 0) or the kink of |z| would
+    give 0 in JAX)."""
+    jax = compiled.jax()
+    z = np.concatenate([np.linspace(-800.0, 800.0, 16_001), [0.0, -1e-300, 1e-300]])
+    exact, sigmoid = np.logaddexp(0.0, z), scipy.special.expit(z)
+    leaf = torch.tensor(z, requires_grad=True)
+    value = softplus(leaf)
+    (by_torch,) = torch.autograd.grad(value.sum(), leaf)
+    by_jax = jax.grad(lambda x: softplus(x).sum())(jax.numpy.asarray(z))
+    np.testing.assert_allclose(value.detach().numpy(), exact, rtol=3e-16, atol=1e-300)  # subnormal: 0
+    np.testing.assert_allclose(np.asarray(softplus(jax.numpy.asarray(z))), exact, rtol=3e-16, atol=1e-300)
+    for grad in (by_torch.numpy(), np.asarray(by_jax)):
+        np.testing.assert_allclose(grad, sigmoid, rtol=1e-15, atol=1e-300)
+        assert (grad[z == 0.0] == 0.5).all()
 
 
 def test_logsumexp_gradient_is_the_softmax_with_its_shift_held_constant_in_torch_and_jax():

@@ -146,11 +146,12 @@ def train(s: Setup, *, progress: bool | None) -> Recorded:
     X = put(_numpy(s.X))
     y = put(_numpy(s.y), jnp.int64 if s.loss.kind == "cross_entropy" else dtype)
     keys = jx.device_put(jx.random.split(jx.random.PRNGKey(s.seed), B), device)
-    carry = (params, states, keys, jnp.zeros((B,), dtype=jnp.int64))
+    carry = (params, states, keys)
     constants = (X, y, bases, etas, hypers)
+    segments = (np.zeros(CHUNK, dtype=np.int64), np.zeros(CHUNK, dtype=np.int64))
 
     program, compile_seconds = _compiled(_program(s, rules, indices, noise is not None, own_eta),
-                                         (carry, constants, np.zeros(CHUNK, dtype=np.int64)), device)
+                                         (carry, constants, segments), device)
 
     marks = list(range(0, s.steps, s.record_every)) + [s.steps]
     lengths = np.diff(marks + [s.steps])  # the steps after each record (0 after the last)
@@ -159,9 +160,10 @@ def train(s: Setup, *, progress: bool | None) -> Recorded:
     bar = tqdm(total=s.steps, disable=None if show else True, desc="train", leave=False)
     snapshot_params = bool(s.record_params or s.metrics)
     for start in range(0, len(marks), CHUNK):
-        chunk = np.zeros(CHUNK, dtype=np.int64)
+        chunk, first = np.zeros(CHUNK, dtype=np.int64), np.full(CHUNK, s.steps, dtype=np.int64)
         chunk[:len(lengths[start:start + CHUNK])] = lengths[start:start + CHUNK]
-        carry, (snaps, values, finite) = program(carry, constants, chunk)
+        first[:len(marks[start:start + CHUNK])] = marks[start:start + CHUNK]
+        carry, (snaps, values, finite) = program(carry, constants, (chunk, first))
         finite = np.asarray(finite).all(axis=1)  # (CHUNK,): every configuration finite at the record
         count = min(CHUNK, len(marks) - start)
         stop = next((j for j in range(count) if not finite[j]), None)
@@ -204,8 +206,10 @@ def _compiled(function, args, device) -> tuple[object, float]:
 
 
 def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
-    """The compiled program: (carry, constants, lengths (CHUNK,)) → (carry, (snapshots, values, finite)), every
-    output with a leading configuration axis after the record axis."""
+    """The compiled program: (carry, constants, segments) → (carry, (snapshots, values, finite)), every output
+    with a leading configuration axis after the record axis. The segments are the steps after each record and the
+    step each starts at ((CHUNK,) each, shared by the configurations: the step count t is not carried per
+    configuration, which would cost a copy and a broadcast per step)."""
     jx = jax()
     jnp, lax = jx.numpy, jx.lax
     model, loss, n, batch_size, schedule = s.model, s.loss, s.n, s.batch_size, s.schedule
@@ -216,8 +220,8 @@ def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
         out = model.apply(params, X)
         return loss.log_mean(out, y) if log_domain else loss.mean(out, y)
 
-    def step(carry, constants):
-        params, states, key, t = carry
+    def step(carry, constants, t):
+        params, states, key = carry
         X, y, bases, etas, hypers = constants
         if random:  # split only where something draws: a loop-carried split costs as much as a small step
             key, k_batch, k_label, k_noise = jx.random.split(key, 4)
@@ -241,27 +245,28 @@ def _program(s: Setup, rules, indices, label_noise: bool, own_eta: bool):
                                        hypers[g])
             for i, p in zip(idx, new):
                 params[i] = p
-        return (params, states, key, t + 1)
+        return (params, states, key)
 
-    def record(carry, length, constants):
+    def record(carry, segment, constants):
         params = carry[0]
         X, y = constants[0], constants[1]
         out = model.apply(params, X)
         values = {"loss": loss.mean(out, y), "log_loss": loss.log_mean(out, y), "accuracy": loss.accuracy(out, y)}
         finite = jnp.all(jnp.stack([jnp.all(jnp.isfinite(p)) for p in params]))
-        carry = lax.fori_loop(0, length, lambda _, c: step(c, constants), carry)
+        length, first = segment
+        carry = lax.fori_loop(first, first + length, lambda t, c: step(c, constants, t), carry)
         return carry, (params, values, finite)
 
-    def one_configuration(carry, constants, lengths):
-        return lax.scan(partial(_swap, record, constants), carry, lengths)
+    def one_configuration(carry, constants, segments):
+        return lax.scan(partial(_swap, record, constants), carry, segments)
 
     axes = (0, (0 if s.data_batched else None, 0 if s.y.ndim == 2 else None, 0, 0, 0))
     batched = jx.vmap(one_configuration, in_axes=(*axes, None), out_axes=(0, 1))
     return batched
 
 
-def _swap(record, constants, carry, length):
-    return record(carry, length, constants)
+def _swap(record, constants, carry, segment):
+    return record(carry, segment, constants)
 
 
 class _KeyNoise:
