@@ -31,7 +31,8 @@ KINDS = ("logistic", "exponential", "cross_entropy", "squared")
 def softplus(z):
     """log(1 + e^z) = max(z, 0) + log1p(e^{−|z|}), exact at every z (as logaddexp(0, z) computes it). Written with
     `where`, its autodiff is elementwise and fuses (logaddexp's costs 8% more per compiled normalized GD step on the
-    peer workload), and its gradient is σ(z) at every z, ½ at 0 (no tie of a maximum or kink of |z| is differentiated)."""
+    peer workload), and its gradient is σ(z) at every z, ½ at 0 (no tie of a maximum or kink of |z| is
+    differentiated)."""
     xp = namespace(z)
     positive = z > 0
     return xp.where(positive, z, 0.0) + xp.log1p(xp.exp(xp.where(positive, -z, z)))
