@@ -1,6 +1,7 @@
 """PRGD and the dual-accelerated method (`numerics.optim.fast`): steps against the papers' recursions computed by
 hand on two points, batched configurations against one-by-one runs, determinism, the engine's ∇log L where the
-loss underflows, and mutants that the claims' key checks (`verify.test_fast_margin`) must catch."""
+loss underflows. The mutants of both methods (no rescaling, no momentum) are rows of the mutation table, declared
+by their claims (`verify/claims/fast_margin.py`)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,6 @@ import torch
 from numerics.models import Linear
 from numerics.optim import PRGD, DualAcceleration, loss_adaptive, measured_homogeneity
 from numerics.train import run
-from verify.evidence import FAIL, PASS, Evidence
-from verify.plugin import Scale
-from verify.test_fast_margin import (accelerated_run, all_support, exponential_rate, prgd_run, prgd_schedule,
-                                     quadratic_rate, resolution, sparse_binary)
 
 X = np.array([[1.0, 0.0], [0.0, -2.0]])
 Y = np.array([1.0, -1.0])
@@ -168,37 +165,3 @@ def test_prgd_rejects_a_schedule_that_is_not_progressive(options, message):
     with pytest.raises(ValueError, match=message):
         PRGD([torch.zeros(2, requires_grad=True)], 1.0, **options)
 
-
-def prgd_key_check() -> Evidence:
-    """The PRGD claim's exponential-rate check on its default data and budget (300 steps)."""
-    ds = all_support(Scale("default"))
-    schedule = prgd_schedule(ds)
-    trained = prgd_run(ds, 300)
-    evidence = Evidence("PRGD's exponential rate")
-    exponential_rate(evidence, trained.steps, trained.gap("l2"), growth=schedule["growth"],
-                     period=schedule["period"], warmup=schedule["warmup"], floor=resolution(trained))
-    return evidence
-
-
-def accelerated_key_check() -> Evidence:
-    """The dual-acceleration claim's Õ(1/t²) check on its default data and budget (3000 steps)."""
-    trained = accelerated_run(sparse_binary(Scale("default")), 3000)
-    evidence = Evidence("dual acceleration's rate")
-    quadratic_rate(evidence, trained.steps, trained.gap("l2"), 3000, resolution(trained))
-    return evidence
-
-
-def test_prgd_without_its_rescaling_fails_the_claims_exponential_rate_check(monkeypatch):
-    assert prgd_key_check().verdict == PASS
-    monkeypatch.setattr(PRGD, "radius", lambda self, group, k: group["radius"])  # R_k = R_0: one fixed sphere
-    evidence = prgd_key_check()
-    assert evidence.verdict == FAIL
-    assert any("does not decay at the exponential rate" in reason for reason in evidence.reasons), evidence.summary()
-
-
-def test_dual_acceleration_without_momentum_fails_the_claims_rate_check(monkeypatch):
-    assert accelerated_key_check().verdict == PASS
-    monkeypatch.setattr(DualAcceleration, "momentum_factor", staticmethod(lambda t: 0.0))  # β_t = 0: η/L GD
-    evidence = accelerated_key_check()
-    assert evidence.verdict == FAIL
-    assert any("slower than Õ(1/t²)" in reason for reason in evidence.reasons), evidence.summary()

@@ -21,7 +21,7 @@ from numerics.optim import SteepestDescent, inverse_sqrt, measured_homogeneity
 from numerics.optim.resolve import optimizer_factory
 from numerics.train import run
 from verify.__main__ import main
-from verify.claims import gd
+from verify.kit import gd
 from verify.fingerprint import fingerprint, panel_data
 
 

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from verify import catalog, ledger
+from verify import catalog, claim, ledger, papers
 
 pytest_plugins = ["pytester"]
 
 CLAIMS = '''
 import pytest
+from verify.claim import claim
 
-META = dict(paper="Xie, Wu 2026 (arXiv); Soudry et al. 2018", lemmas=["lmo.fro"], statement="s")
+META = dict(papers=("xie2026", "soudry2018"), lemmas=["lmo.fro"], statement="s")
 
-@pytest.mark.claim(id="alpha.first", **META)
+@claim(id="alpha.first", **META)
 def test_first(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
     evidence.conclude()
 
-@pytest.mark.claim(id="beta.second", paper="Lyu & Li 2020 (ICLR)", lemmas=[], statement="s")
+@claim(id="beta.second", papers=("lyu2020",), lemmas=[], statement="s")
 @pytest.mark.parametrize("case", ["a", "b"])
 def test_second(evidence, case):
     evidence.check("x", 1.0, "<=", 2.0, "because")
@@ -28,18 +30,27 @@ def test_second(evidence, case):
 '''
 
 
-def test_paper_keys_are_first_surname_and_year_per_citation():
-    assert catalog.paper_keys("Xie, Wu, Chen, Tang 2026 (arXiv:2603.22824)") == ("xie2026",)
-    assert catalog.paper_keys("Gunasekar et al. 2018 (ICML); Chen et al. 2023 (Lion)") == ("gunasekar2018",
-                                                                                          "chen2023")
-    assert catalog.paper_keys("Lyu & Li 2020 (ICLR)") == ("lyu2020",)
-    assert catalog.paper_keys("measured here (no theorem)") == ()
+def test_every_cited_paper_is_in_the_registry_once_with_its_arxiv_id():
+    cited = {key for c in claim.load() for key in c.papers}
+    assert cited <= set(papers.PAPERS) and len(cited) >= 20
+    assert all(key == p.key for key, p in papers.PAPERS.items())
+    assert all(re.fullmatch(r"\d{4}\.\d{5}(v\d+)?", p.arxiv) for p in papers.PAPERS.values())
+    assert {"ji2021a", "ji2021b"} <= set(papers.PAPERS)  # one surname-year, two papers
+    table = papers.table(claim.load())
+    assert all(p.arxiv in table for p in papers.PAPERS.values())
+
+
+def test_a_claim_citing_an_unknown_paper_is_an_error_when_declared():
+    with pytest.raises(claim.ClaimDeclarationError, match="unknown paper keys \\['ji2021'\\].*ji2021"):
+        claim.claim(id="t.unknown", papers=("ji2021",), lemmas=[], statement="-")(lambda evidence: None)
+    with pytest.raises(ValueError, match="taken by"):
+        papers.register(papers.Paper("lyu2020", ("Someone Else",), "Another", papers.PREPRINT, 2020, None))
 
 
 def test_select_by_id_base_id_and_paper_and_name_near_matches():
-    claims = [catalog.Claim("noether.gd_discrete_factor", "Ziyin et al. 2024", "a::x", False),
-              catalog.Claim("fuzz.own[l1]", "Gunasekar et al. 2018", "b::y[l1]", False),
-              catalog.Claim("fuzz.own[l2]", "Gunasekar et al. 2018", "b::y[l2]", False)]
+    claims = [catalog.Entry("noether.gd_discrete_factor", ("ziyin2024",), "a::x", False),
+              catalog.Entry("fuzz.own[l1]", ("gunasekar2018",), "b::y[l1]", False),
+              catalog.Entry("fuzz.own[l2]", ("gunasekar2018",), "b::y[l2]", False)]
     assert catalog.select(claims, ids=["fuzz.own"]) == claims[1:]
     assert catalog.select(claims, ids=["fuzz.own[l2]"]) == claims[2:]
     assert catalog.select(claims, papers=["ziyin2024"]) == claims[:1]
@@ -47,6 +58,8 @@ def test_select_by_id_base_id_and_paper_and_name_near_matches():
         catalog.select(claims, ids=["noether.gd_discrete_factr"])
     with pytest.raises(catalog.SelectionError, match="no paper key 'xie2025'"):
         catalog.select(claims, papers=["xie2025"])
+    with pytest.raises(catalog.SelectionError, match="no claim cites 'lyu2020'"):
+        catalog.select(claims, papers=["lyu2020"])
 
 
 def test_the_checklist_lists_every_claim():
@@ -105,22 +118,23 @@ def test_the_command_lists_claims_and_refuses_an_unknown_one_naming_near_matches
 INTERRUPTED = '''
 import os
 import pytest
+from verify.claim import claim
 
-META = dict(paper="P 2020", lemmas=[], statement="s")
+META = dict(papers=(), lemmas=[], statement="s")
 
-@pytest.mark.claim(id="one", **META)
+@claim(id="one", **META)
 def test_one(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
     evidence.conclude()
 
-@pytest.mark.claim(id="two", **META)
+@claim(id="two", **META)
 def test_two(evidence):
     if os.path.exists("interrupt"):
         raise KeyboardInterrupt  # as Ctrl-C in the middle of this claim
     evidence.check("x", 1.0, "<=", 2.0, "because")
     evidence.conclude()
 
-@pytest.mark.claim(id="three", **META)
+@claim(id="three", **META)
 def test_three(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
     evidence.conclude()

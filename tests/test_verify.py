@@ -6,8 +6,6 @@ import json
 import math
 import os
 import re
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -102,51 +100,52 @@ def test_a_lemma_that_fails_fails_the_claim(monkeypatch):
 
 CLAIMS = '''
 import pytest
-from verify.claims import known_failure
+from verify.claim import claim
+from verify.kit import known_failure
 
-META = dict(paper="P", lemmas=["lmo.fro"], statement="S")
+META = dict(papers=("lyu2020",), lemmas=["lmo.fro"], statement="S")
 
-@pytest.mark.claim(id="ok", **META)
+@claim(id="ok", **META)
 def test_ok(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
     evidence.control("y", 3.0, "<=", 2.0, "must fail")
     evidence.record(value=1.5)
     evidence.conclude()
 
-@pytest.mark.claim(id="no_evidence", **META)
+@claim(id="no_evidence", **META)
 def test_no_evidence():
     pass
 
-@pytest.mark.claim(id="not_concluded", **META)
+@claim(id="not_concluded", **META)
 def test_not_concluded(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
 
-@pytest.mark.claim(id="fails", **META)
+@claim(id="fails", **META)
 def test_fails(evidence):
     evidence.check("x", 3.0, "<=", 2.0, "because")
     evidence.conclude()
 
-@pytest.mark.claim(id="errors", **META)
+@claim(id="errors", **META)
 def test_errors(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
     raise RuntimeError("solver exploded")
 
-@pytest.mark.claim(id="skips", **META)
+@claim(id="skips", **META)
 def test_skips(evidence):
     pytest.skip("no verdict at this scale")
 
-@pytest.mark.claim(id="known", **META)
+@claim(id="known", **META)
 @known_failure("measured: 3 > 2")
 def test_known(evidence):
     evidence.check("x", 3.0, "<=", 2.0, "because")
     evidence.conclude()
 
-@pytest.mark.claim(id="undecided", **META)
+@claim(id="undecided", **META)
 def test_undecided(evidence):
     evidence.check("x", 3.0, "<=", 2.0, "because", severity="INCONCLUSIVE", failure="budget too small")
     evidence.conclude()
 
-@pytest.mark.claim(id="known_but_undecided", **META)
+@claim(id="known_but_undecided", **META)
 @known_failure("measured: 3 > 2")
 def test_known_but_undecided(evidence):
     evidence.check("x", 3.0, "<=", 2.0, "because", severity="INCONCLUSIVE", failure="budget too small")
@@ -215,7 +214,7 @@ def test_trajectories_are_thinned_log_uniformly_keeping_both_ends(monkeypatch):
 def test_report_renders_and_compiles(tmp_path):
     doc = {"scale": "default", "device": "cpu", "versions": {"torch": "x"}, "python": "3.11", "started": "now",
            "seconds": 1.0,
-           "claims": [{"id": "a.b[x y]", "paper": "P & Q 2020", "lemmas": ["lmo.nuclear", "noether.sgd.drift"],
+           "claims": [{"id": "a.b[x y]", "paper": "Lyu & Li 2020", "papers": ["lyu2020"], "lemmas": ["lmo.nuclear", "noether.sgd.drift"],
                        "statement": "γ → γ* ≤ 1 ‖θ‖; E[ĝ²] and ‖w(t)/‖w(t)‖ − ŵ‖ → 0, C_{t+1} = C_t(1 − η²ĝ²)",
                        "outcome": "PASS", "reason": "", "seconds": 0.5,
                        "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
@@ -240,6 +239,7 @@ def test_report_renders_and_compiles(tmp_path):
     tex = render(doc, tmp_path)
     assert r"lmo.\allowbreak{}nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b_x_y.pdf").exists()
     assert r"\inconclusive" in tex and "Mutation table" in tex and "linf 0.2" in tex
+    assert "Kaifeng Lyu, Jian Li. Gradient Descent Maximizes the Margin" in tex  # the registry's bibliography
     import shutil
     import subprocess
 
@@ -275,22 +275,23 @@ def test_a_mutant_of_the_reference_code_runs_its_claim_without_the_store(monkeyp
     """A mutant that changes how references are computed must not be judged against stored references (they would
     stand in for the mutated code); every other mutant shares the session's store, and the environment returns."""
     from numerics import cache
-    from verify.mutants import MUTANTS, run_claim
+    from verify.claim import OPTIMIZER, Claim, Mutant, load
+    from verify.mutants import run
 
     stores = []
 
-    @pytest.mark.claim(id="t.store", paper="-", lemmas=[], statement="-")
-    def claim(evidence):
-        stores.append(cache.directory())
+    def body(evidence, seams):
+        stores.append((cache.directory(), seams.step))
         evidence.check("ran", 1, "<=", 1, "-")
         evidence.conclude()
 
-    monkeypatch.setitem(sys.modules, "fake_claims", types.SimpleNamespace(claim=claim))
+    claim = Claim("t.store", (), (), "-", body, {"step": "honest"})
+    mutant = Mutant("m", "-", OPTIMIZER, "-", seams={"step": "mutated"})
     monkeypatch.setenv(cache.ENV_DIR, str(tmp_path))
     monkeypatch.delenv(cache.ENV_OFF, raising=False)
-    run_claim("fake_claims:claim", None, store=True)
-    run_claim("fake_claims:claim", None, store=False)
-    assert stores[0] is not None and stores[1] is None
-    assert cache.directory() == stores[0] and cache.ENV_OFF not in os.environ
-    assert {m.name for m in MUTANTS if m.changes_references} == {"face distance forced to 0",
-                                                                 "certificate tolerance of 0.5"}
+    run(claim, mutant, None, store=True)
+    run(claim, mutant, None, store=False)
+    assert stores[0][0] is not None and stores[1][0] is None and stores[0][1] == "mutated"
+    assert cache.directory() == stores[0][0] and cache.ENV_OFF not in os.environ
+    assert {m.name for c in load() for m in c.mutants if m.changes_references} == {"face distance forced to 0",
+                                                                                   "certificate tolerance of 0.5"}

@@ -7,6 +7,7 @@
                                  [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint)
     python -m verify reference DATA --norm NORM [--labels Y.npy] [--out W.npy]     (the certified max margin)
     python -m verify lemmas [--out report/]                          (every lemma's checks, the claims on it)
+    python -m verify papers                                          (every paper: key, authors, arXiv id, claims)
 
 Runs ``pytest verify/`` (in parallel with pytest-xdist), or the claims `--claim`/`--paper` select, printing a
 line as each claim starts and ends with a count and the time left. Every finished claim's evidence goes to
@@ -39,7 +40,8 @@ from pathlib import Path
 import pytest
 
 from numerics import cache
-from verify import catalog, ledger
+from verify import catalog, claim, ledger
+from verify.claim import ClaimDeclarationError
 from verify.executor import EXECUTORS
 
 HERE = Path(__file__).parent
@@ -53,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return reference_main(argv[1:])
     if argv[:1] == ["lemmas"]:
         return lemmas_main(argv[1:])
+    if argv[:1] == ["papers"]:
+        return papers_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m verify", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=("default", "paper"), default="default",
                         help="default: minutes on a CPU; paper: the papers' sizes and step counts (GPU when present)")
@@ -73,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run this claim (repeatable; a parametrized claim's base id runs all its cases)")
     parser.add_argument("--paper", action="append", default=[], metavar="KEY",
                         help="run the claims citing this paper (repeatable; first author + year, e.g. xie2026)")
+    parser.add_argument("--claims", action="append", default=[], metavar="PATH_OR_MODULE",
+                        help="your own claims file (or module), written with verify.claim: its claims and mutants run "
+                             "with the checklist's machinery and join the report (repeatable; alone, only they run)")
     parser.add_argument("--resume", action="store_true",
                         help="skip the claims whose evidence in --out is current (same code, scale and versions)")
     parser.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
@@ -83,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return list_claims(args.out, args.scale)
     try:
         targets = selection(args)
-    except catalog.SelectionError as error:
+    except (catalog.SelectionError, ClaimDeclarationError, OSError, ImportError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -91,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     tex = args.out / "checklist.tex"
     started = time.perf_counter()
-    common = ["--scale", args.scale, *args.pytest_args]
+    common = ["--scale", args.scale, *(a for path in args.claims for a in ("--claims", str(path))), *args.pytest_args]
     if args.executor == "ray":
         code = distributed(args, common, targets)
     else:
@@ -128,11 +135,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def selection(args) -> list[str]:
-    """The node ids --claim and --paper select, as paths pytest takes (none: the whole checklist)."""
+    """The node ids --claim and --paper select, as paths pytest takes (none: the whole checklist); with --claims
+    alone, the claims files and the rows of the mutation table for the mutants they declare."""
     if not args.claim and not args.paper:
-        return []
-    chosen = catalog.select(catalog.collect(), ids=args.claim, papers=args.paper)
-    return [str(HERE.parent / claim.nodeid) for claim in chosen]
+        return external(args.claims)
+    chosen = catalog.select(catalog.collect(claims_files=args.claims), ids=args.claim, papers=args.paper)
+    return [nodeid if Path(nodeid.split("::")[0]).is_absolute() else str(HERE.parent / nodeid)
+            for nodeid in (c.nodeid for c in chosen)]
+
+
+def external(claims_files) -> list[str]:
+    """pytest's targets for claims files: each file, and the mutation table's row of each mutant they declare."""
+    targets, table = [], HERE / "test_mutants.py"
+    for path in claims_files:
+        targets.append(str(claim.source_file(path)))
+        targets += [f"{table}::test_the_mutant_is_killed[{m.name.encode('unicode_escape').decode('ascii')}]"
+                    for c in claim.declared_in(path) for m in c.mutants]
+    return targets
 
 
 def list_claims(out: Path, scale: str) -> int:
@@ -140,11 +159,11 @@ def list_claims(out: Path, scale: str) -> int:
     claims = catalog.collect()
     recorded = ledger.read(out, "claims", scale)
     width = max(len(c.id) for c in claims)
-    for claim in claims:
-        last = recorded.get(claim.id)
+    for entry in claims:
+        last = recorded.get(entry.id)
         seconds = f"{last['seconds']:8.1f} s" + ("" if last["current"] else " (stale)") if last else "         —"
-        scales = "default, paper" if claim.scaled else "same at both"
-        print(f"{claim.id:{width}s}  {','.join(claim.papers) or '—':28s} {scales:14s} {seconds}")
+        scales = "default, paper" if entry.scaled else "same at both"
+        print(f"{entry.id:{width}s}  {','.join(entry.papers) or '—':28s} {scales:14s} {seconds}")
     print(f"{len(claims)} claims; times: last run at scale {scale} in {out} (stale: the code has changed since)")
     return 0
 
@@ -213,9 +232,9 @@ def distributed(args, common: list[str], targets: list[str]) -> int:
                                    "outcome": "ERROR", "reason": reason, "seconds": 0.0}], "mutants": []}
             codes.append(result["code"] if isinstance(result, dict) else 1)
             docs.append(doc)
-            for claim in doc["claims"]:
-                ledger.write(args.out, "claims", claim["id"], claim, args.scale)
-                print(f"[{done}/{len(nodeids)}] {claim['outcome']:12s} {claim['id']} ({claim['seconds']:.1f} s)")
+            for entry in doc["claims"]:
+                ledger.write(args.out, "claims", entry["id"], entry, args.scale)
+                print(f"[{done}/{len(nodeids)}] {entry['outcome']:12s} {entry['id']} ({entry['seconds']:.1f} s)")
             for mutant in doc.get("mutants", []):
                 ledger.write(args.out, "mutants", mutant["mutant"], mutant, args.scale)
     doc = merge(docs, scale=args.scale, seconds=time.time() - start, executor=args.executor)
@@ -300,6 +319,19 @@ def lemmas_main(argv: list[str]) -> int:
     rows = blueprint.rows(claims)
     print(blueprint.table(rows))
     return int(any(r["status"] not in ("passed", "undecided") for r in rows))
+
+
+def papers_main(argv: list[str]) -> int:
+    """`python -m verify papers`: every paper of the registry (`verify.papers`) — key, authors, year, the arXiv id
+    with the version the claims check — and how many claims cite it."""
+    from verify import papers
+
+    parser = argparse.ArgumentParser(prog="python -m verify papers", description=papers_main.__doc__.split(":")[0])
+    parser.add_argument("--claims", action="append", default=[], metavar="PATH_OR_MODULE",
+                        help="count the claims (and papers) of your claims file too")
+    args = parser.parse_args(argv)
+    print(papers.table(claim.load(args.claims)))
+    return 0
 
 
 def reference_main(argv: list[str]) -> int:

@@ -51,14 +51,21 @@ def pytest_addoption(parser):
     group.addoption("--evidence-dir", metavar="DIR", default=None,
                     help="write each claim's evidence to DIR/claims/ as it finishes, and build --evidence and "
                          "--report from every claim there (this run's and earlier runs')")
+    group.addoption("--claims", action="append", default=[], metavar="PATH",
+                    help="a claims file (or module) outside the checklist whose claims, papers and mutants join this "
+                         "run (repeatable); give the file to pytest as well to run its claims")
     group.addoption("--resume", action="store_true",
                     help="with --evidence-dir: skip the claims whose evidence there is current (same code, scale "
                          "and versions)")
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "claim(id, paper, lemmas, statement): one claim of a paper, tied to "
-                                       "theory lemma ids; the test records Evidence and states a verdict")
+    config.addinivalue_line("markers", "claim(id, papers, lemmas, statement): set by verify.claim.claim, which "
+                                       "declares a claim; the test records Evidence and states a verdict")
+    from verify import claim
+
+    for path in config.getoption("--claims"):  # their papers join the registry; their errors show before any run
+        claim.load_file(path)
     import torch
 
     from numerics import threads
@@ -110,9 +117,10 @@ def claim_metadata(item) -> dict | None:
     if marker is None:
         return None
     meta = dict(marker.kwargs)
-    missing = {"id", "paper", "lemmas", "statement"} - set(meta)
+    missing = {"id", "paper", "papers", "lemmas", "statement"} - set(meta)
     if missing:
-        raise pytest.UsageError(f"{item.nodeid}: the claim marker lacks {sorted(missing)}")
+        raise pytest.UsageError(f"{item.nodeid}: the claim marker lacks {sorted(missing)}: declare claims with "
+                                "verify.claim.claim")
     meta["lemmas"] = list(meta["lemmas"])
     if hasattr(item, "callspec"):  # one claim per parametrization
         meta["id"] = f"{meta['id']}[{item.callspec.id}]"
@@ -127,6 +135,17 @@ def claim_metadata(item) -> dict | None:
 @pytest.fixture(scope="session")
 def scale(request) -> Scale:
     return Scale(request.config.getoption("--scale"))
+
+
+@pytest.fixture
+def seams(request):
+    """The seams the claim declares (`verify.claim.Seams`): what a mutant may replace."""
+    from verify.claim import Seams
+
+    declared = getattr(getattr(request.node, "function", None), "claim", None)
+    if declared is None:
+        raise pytest.UsageError(f"{request.node.nodeid} asks for `seams` but is not declared with verify.claim.claim")
+    return Seams(declared.seams)
 
 
 @pytest.fixture
@@ -149,7 +168,7 @@ def _provenance(request):
     """Every claim's seed, scale, device, versions and parameters, beside its evidence (whatever it records)."""
     if claim_metadata(request.node) is not None:
         from numerics.provenance import describe_device, versions
-        from verify.claims import SEED
+        from verify.kit import SEED
 
         params = getattr(getattr(request.node, "callspec", None), "params", {})
         request.node.user_properties.append((PROVENANCE_KEY, plain({

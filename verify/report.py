@@ -19,7 +19,7 @@ import numpy as np
 from theory import lemmas
 from theory.latex import escape_text
 from verify import blueprint
-from verify.catalog import paper_keys
+from verify import papers as registry
 
 _ENV = jinja2.Environment(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                           variable_end_string=")))", comment_start_string="((#", comment_end_string="#))",
@@ -76,7 +76,12 @@ claim & verdict & time (s) & papers \\ \hline
 ((* endfor *))
 \end{longtable}
 
-\noindent\textbf{Papers.} ((* for key, paper in papers *))\textbf{((( key | e_tex )))}: ((( paper | e_tex )))((* if not loop.last *)); ((* endif *))((* endfor *)).
+\section*{Papers}
+\begin{description}
+((* for key, paper in papers *))
+\item[((( key | e_tex )))] ((( paper | e_tex )))
+((* endfor *))
+\end{description}
 
 ((* for c in claims *))
 \section{\texttt{((( c.id | breakable )))}}
@@ -278,8 +283,9 @@ def render(doc: dict, figures_dir: Path | None = None, lemma_rows: list[dict] | 
         c = dict(c)
         c["lemma_objects"] = [lemmas.get(i) for i in c.get("lemmas", [])]
         c["scalars"] = _scalars((c.get("evidence") or {}).get("measured", {}))
-        c["paper_keys"] = list(paper_keys(c["paper"])) or [c["paper"][:40]]
-        papers.update(zip(paper_keys(c["paper"]), (p.strip() for p in c["paper"].split(";"))))
+        c["paper_keys"] = list(c.get("papers") or []) or [c["paper"][:40]]
+        papers.update({key: registry.PAPERS[key].reference if key in registry.PAPERS else c["paper"]
+                       for key in c.get("papers") or []})
         c["reasons"] = [] if c["outcome"] == "PASS" else (
             (c.get("evidence") or {}).get("reasons") or [r for r in [_last_line(c.get("reason", ""))] if r])
         c["figure"] = None

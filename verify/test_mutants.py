@@ -1,21 +1,33 @@
-"""The mutation table: every deliberately wrong implementation of `verify.mutants` makes the claim it must
-break end FAIL, by the check that should catch it. The results travel to the report like claims' evidence."""
+"""The mutation table: every mutant a claim declares (`verify.claim.Mutant`) breaks that claim — an optimizer or
+data mutant makes it end FAIL, a mutant of the verifier makes it end anything but PASS — by the check that should
+catch it. The results travel to the report like claims' evidence. Claims files given with ``--claims`` add their
+mutants to the table."""
 
 from __future__ import annotations
 
-import pytest
 
-from verify.mutants import MUTANTS, run_claim
+from verify import claim as claims_registry
+from verify.mutants import run
 from verify.plugin import MUTANT_KEY
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
-def test_the_mutant_is_killed(mutant, scale, monkeypatch, request):
-    mutant.patch(monkeypatch)
-    evidence = run_claim(mutant.claim, scale, store=not mutant.changes_references)
+def pytest_generate_tests(metafunc):
+    if "target" in metafunc.fixturenames:
+        declared = [(c, m) for c in claims_registry.load(metafunc.config.getoption("--claims")) for m in c.mutants]
+        metafunc.parametrize("target", declared, ids=[m.name for _, m in declared])
+
+
+def test_the_mutant_is_killed(target, scale, monkeypatch, request):
+    claim, mutant = target
+    if mutant.patch is not None:
+        mutant.patch(monkeypatch)
+    evidence = run(claim, mutant, scale, store=not mutant.changes_references)
     caught = [r for r in evidence.reasons if mutant.caught_by in r]
+    killed = mutant.killed(evidence.verdict) and bool(caught)
     request.node.user_properties.append((MUTANT_KEY, {
-        "mutant": mutant.name, "what": mutant.what, "claim": evidence.claim, "verdict": evidence.verdict,
-        "caught_by": caught[0] if caught else "", "killed": evidence.verdict == "FAIL" and bool(caught)}))
-    assert evidence.verdict == "FAIL", f"{mutant.name}: {evidence.claim} ends {evidence.verdict}\n{evidence.summary()}"
-    assert caught, f"{mutant.name}: no FAIL reason names {mutant.caught_by!r}: {evidence.reasons}"
+        "mutant": mutant.name, "what": mutant.what, "kind": mutant.kind, "claim": evidence.claim,
+        "verdict": evidence.verdict, "caught_by": caught[0] if caught else "", "killed": killed}))
+    must = "not PASS" if mutant.kind == claims_registry.VERIFIER else "FAIL"
+    assert mutant.killed(evidence.verdict), (f"{mutant.name} ({mutant.kind} mutant) must make {evidence.claim} "
+                                             f"{must}; it ends {evidence.verdict}\n{evidence.summary()}")
+    assert caught, f"{mutant.name}: no reason names {mutant.caught_by!r}: {evidence.reasons}"

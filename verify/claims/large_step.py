@@ -18,7 +18,8 @@ from numerics.margins import max_margin
 from numerics.models import TwoLayerSmooth
 from numerics.optim import SteepestDescent
 from numerics.train import run
-from verify.claims import SEED, known_failure
+from verify.claim import claim
+from verify.kit import SEED, known_failure
 
 def gaussian_mixture():
     """Two classes: means ±e₁ plus N(0, I) in d = 50, 20 points each (separable: n < d)."""
@@ -60,11 +61,11 @@ def first_below(risk: np.ndarray, level: float) -> float:
     return float(hit[0]) if hit.size else float("inf")
 
 
-@pytest.mark.claim(id="cai.large_step_phases", paper="Cai, Wu, Mei, Lindsey, Bartlett 2024 (NeurIPS)",
-                   lemmas=["kkt.l2.binary"],
-                   statement="Large-step GD: the risk oscillates, then decreases monotonically once below a "
-                             "threshold, with a nearly monotone normalized margin; a small step is monotone from the "
-                             "start; the large step reaches a small risk sooner; late, risk ≈ C/(ηt).")
+@claim(id="cai.large_step_phases", papers=("cai2024",),
+       lemmas=["kkt.l2.binary"],
+       statement="Large-step GD: the risk oscillates, then decreases monotonically once below a "
+                 "threshold, with a nearly monotone normalized margin; a small step is monotone from the "
+                 "start; the large step reaches a small risk sooner; late, risk ≈ C/(ηt).")
 @pytest.mark.parametrize("name", ["five points", "XOR",
                                   pytest.param("Gaussian mixture", marks=known_failure(NO_EOS))])
 def test_large_step_gd_has_two_phases(name, scale, evidence):

@@ -9,7 +9,6 @@ the optimum. Several initializations train as one batched program.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from numerics import metrics
@@ -18,7 +17,9 @@ from numerics.optim import NoisySGD
 from numerics.train import run
 from theory import symmetry
 from theory.symmetry import C_NOW, G_M, G_SQUARED, U_M, W_M, g_hat
-from verify.claims import SEED, formula, known_failure
+from verify import mutants
+from verify.claim import VERIFIER, Mutant, claim
+from verify.kit import SEED, formula, known_failure
 
 ROUNDING = 1e-12
 
@@ -54,12 +55,18 @@ def sgd(lr, **kw):
     return lambda ps: NoisySGD(ps, lr, batch_dims=1, seed=SEED, **kw)
 
 
-@pytest.mark.claim(id="noether.gd_discrete_factor", paper="Ziyin et al. 2024 (Noether flow)",
-                   lemmas=["noether.gd.discrete", "noether.gd.discrete_matrix", "noether.flow.scalar",
-                           "noether.flow.matrix"],
-                   statement="A GD step changes C = u² − w² exactly by the factor 1 − η²a² (a = ∂L/∂(uw)), and "
-                             "C = UᵀU − WWᵀ exactly by η²(W gᵀg Wᵀ − Uᵀg gᵀU); it is not conserved.")
-def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence):
+@claim(id="noether.gd_discrete_factor", papers=("ziyin2024",),
+       seams={"formula": formula},
+       mutants=[Mutant("lemma statement with a flipped sign", "noether.gd.discrete states C_{t+1} = C_t(1 + η²ĝ²)",
+                       VERIFIER, "lemma noether.gd.discrete", patch=mutants.lemma_with_a_flipped_sign),
+                Mutant("Noether factor with +", "the claim computes C_t(1 + η²a_t²)", VERIFIER,
+                       "C_{t+1} − C_t(1 − η²a_t²)",
+                       seams={"formula": lambda lemma_id, *symbols: lambda C, eta, g: C * (1 + eta**2 * g**2)})],
+       lemmas=["noether.gd.discrete", "noether.gd.discrete_matrix", "noether.flow.scalar",
+               "noether.flow.matrix"],
+       statement="A GD step changes C = u² − w² exactly by the factor 1 − η²a² (a = ∂L/∂(uw)), and "
+                 "C = UᵀU − WWᵀ exactly by η²(W gᵀg Wᵀ − Uᵀg gᵀU); it is not conserved.")
+def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence, seams):
     eta, steps = 0.05, 300
     X, y = scalar_data()
     traj = run(TwoLayerLinear(1, 1), X, y, "squared", sgd(eta), steps=steps, batch=4, init=scalar_inits(),
@@ -67,7 +74,7 @@ def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence):
     u, w = (p[:, :, 0, 0] for p in traj.params)  # (T + 1, B)
     C = u**2 - w**2
     a = ((u * w)[..., None] * X[:, 0] - y) @ X[:, 0] / len(y)  # mean_i r_i x_i
-    predicted = formula("noether.gd.discrete", C_NOW, symmetry.eta, g_hat)(C[:-1], eta, a[:-1])  # C_t(1 − η²ĝ²)
+    predicted = seams.formula("noether.gd.discrete", C_NOW, symmetry.eta, g_hat)(C[:-1], eta, a[:-1])  # C_t(1 − η²ĝ²)
     scale = np.abs(C[:-1]).max()
     error = float(np.max(np.abs(C[1:] - predicted)) / scale)
     drift = float(np.max(np.abs(C[1:] - C[:-1])) / scale)
@@ -99,10 +106,10 @@ def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="noether.sgd_equilibrium", paper="Ziyin et al. 2024 (Noether flow)",
-                   lemmas=["noether.sgd.drift", "noether.flow.scalar"],
-                   statement="SGD (mini-batch or label noise) drives C = u² − w² to the same value from different "
-                             "initializations, while GD keeps its initial imbalance.")
+@claim(id="noether.sgd_equilibrium", papers=("ziyin2024",),
+       lemmas=["noether.sgd.drift", "noether.flow.scalar"],
+       statement="SGD (mini-batch or label noise) drives C = u² − w² to the same value from different "
+                 "initializations, while GD keeps its initial imbalance.")
 def test_sgd_noise_drives_the_imbalance_to_one_value(scale, evidence):
     eta, steps = 0.05, scale.pick(10_000, 100_000)
     X, y = scalar_data()
@@ -141,11 +148,11 @@ STREAMS = 4
 path to it."""
 
 
-@pytest.mark.claim(id="noether.two_layer_equilibrium", paper="Ziyin et al. 2024 (Noether flow)",
-                   lemmas=["noether.flow.matrix"],
-                   statement="For the two-layer linear net on isotropic inputs, SGD drives UᵀU − WWᵀ to one "
-                             "equilibrium independent of initialization; GD keeps the initial imbalance. (Measured: "
-                             "with one output and three hidden units that equilibrium is not C = 0.)")
+@claim(id="noether.two_layer_equilibrium", papers=("ziyin2024",),
+       lemmas=["noether.flow.matrix"],
+       statement="For the two-layer linear net on isotropic inputs, SGD drives UᵀU − WWᵀ to one "
+                 "equilibrium independent of initialization; GD keeps the initial imbalance. (Measured: "
+                 "with one output and three hidden units that equilibrium is not C = 0.)")
 @known_failure("measured (d = 4, three hidden units, η = 0.02, batch 1, 10⁵ steps, C averaged over the last half, "
                "four sample streams): SGD shrinks the difference between two initializations' imbalances to 0.08–0.15 "
                "of the initial one, and it stays there from 3·10⁴ to 3·10⁵ steps: not one equilibrium. (One torch "
@@ -184,10 +191,10 @@ def test_sgd_drives_the_two_layer_linear_net_to_one_equilibrium(scale, evidence)
     evidence.conclude()
 
 
-@pytest.mark.claim(id="noether.two_layer_balanced", paper="Ziyin et al. 2024 (Noether flow)",
-                   lemmas=["noether.flow.matrix"],
-                   statement="For the two-layer linear net on isotropic inputs, SGD's equilibrium is balanced: "
-                             "UᵀU − WWᵀ → 0.")
+@claim(id="noether.two_layer_balanced", papers=("ziyin2024",),
+       lemmas=["noether.flow.matrix"],
+       statement="For the two-layer linear net on isotropic inputs, SGD's equilibrium is balanced: "
+                 "UᵀU − WWᵀ → 0.")
 @known_failure("measured (noether.two_layer_equilibrium, one output, three hidden units, XᵀX/n = I exactly): "
                "‖C_T‖_F settles near 4 from 10 and 15 at the start, the same for both initializations, not 0")
 def test_sgd_balances_the_two_layer_linear_net(scale, evidence):

@@ -47,14 +47,13 @@ On the entrywise data (K = 10, 20 points): entry_lp:1.5 ← entry_l1 0.100, fro 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from numerics import data
 from numerics.references import references
-from verify.claims import SEED, best_step, steepest
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, best_step, steepest
 from verify.convergence import decisive_tolerance, judge
 
-PAPER = "Fan, Schmidt, Thrampoulidis 2025 (arXiv:2502.04664)"
 MOMENTUM = 0.9
 ETAS = (4.0, 8.0, 16.0, 32.0)
 """The η of η/√(t+1) a sweep tries: on these data (max |x_ij| = 1) the gap at 5·10³ steps is least at η = 4–32,
@@ -82,15 +81,15 @@ def steps_for(scale):
     return scale.pick(5_000, 100_000)
 
 
-def own_max_margin(evidence, scale, ds, rivals: dict, family: str):
-    """NSD and NMD under each norm of `rivals` (its keys), each judged against that norm's max margin and rivals at
-    the decisive tolerance; returns the NSD runs."""
+def own_max_margin(evidence, scale, ds, rivals: dict, family: str, descent=steepest):
+    """NSD and NMD (`descent`) under each norm of `rivals` (its keys), each judged against that norm's max margin
+    and rivals at the decisive tolerance; returns the NSD runs."""
     refs, steps = references(ds), steps_for(scale)
     runs = {}
     for norm, against in rivals.items():
         tol = decisive_tolerance(refs, norm, against)
         for label, beta in (("NSD", 0.0), ("NMD", MOMENTUM)):
-            run = best_step(evidence, steepest(norm, momentum=beta), ds, norm, steps, etas=ETAS, seed=SEED,
+            run = best_step(evidence, descent(norm, momentum=beta), ds, norm, steps, etas=ETAS, seed=SEED,
                             label=f"{label} {norm}")
             evidence.include(judge(run, norm, rivals=against, tol=tol,
                                    name=f"{label} ({family} {norm}{f', β = {beta}' if beta else ''}) → {norm} max "
@@ -103,31 +102,36 @@ def own_max_margin(evidence, scale, ds, rivals: dict, family: str):
 def controls(evidence, ds, runs: dict, rivals: dict, pairs):
     """Negative controls: the NSD run of one norm judged as a claim about another (its rival), which must FAIL."""
     refs = references(ds)
-    for run_norm, claim in pairs:
-        evidence.include(judge(runs[run_norm], claim, rivals=rivals[claim],
-                               tol=decisive_tolerance(refs, claim, rivals[claim]),
-                               name=f"NSD ({run_norm}) → {claim} max margin"), expect="FAIL")
+    for run_norm, claimed in pairs:
+        evidence.include(judge(runs[run_norm], claimed, rivals=rivals[claimed],
+                               tol=decisive_tolerance(refs, claimed, rivals[claimed]),
+                               name=f"NSD ({run_norm}) → {claimed} max margin"), expect="FAIL")
 
 
-@pytest.mark.claim(id="fan.schatten_p_own_max_margin", paper=PAPER, lemmas=["lmo.schatten:3/2", "lmo.schatten:3"],
-                   statement="Normalized steepest descent under the Schatten 3/2- and 3-norms, without momentum and "
-                             "with heavy-ball momentum β = 0.9 (NSD, NMD; η/√(t+1), η the best of a recorded sweep), "
-                             "tends to the max margin of its own norm, excluding the neighbouring Schatten norms "
-                             "(nuclear, Frobenius, spectral), the other claimed one and the entrywise norm of the "
-                             "same p.")
-def test_schatten_p_steepest_descent_tends_to_its_own_max_margin(scale, evidence):
+@claim(id="fan.schatten_p_own_max_margin", papers=("fan2025",), lemmas=["lmo.schatten:3/2", "lmo.schatten:3"],
+       seams={"steepest": steepest},
+       mutants=[Mutant("normalized GD posing as Schatten-3 descent",
+                       "the claim's schatten:3 steepest descent is normalized GD", OPTIMIZER, "rival fro",
+                       seams={"steepest": lambda norm, *a, **kw: steepest(
+                           "fro" if norm == "schatten:3" else norm, *a, **kw)})],
+       statement="Normalized steepest descent under the Schatten 3/2- and 3-norms, without momentum and "
+                 "with heavy-ball momentum β = 0.9 (NSD, NMD; η/√(t+1), η the best of a recorded sweep), "
+                 "tends to the max margin of its own norm, excluding the neighbouring Schatten norms "
+                 "(nuclear, Frobenius, spectral), the other claimed one and the entrywise norm of the "
+                 "same p.")
+def test_schatten_p_steepest_descent_tends_to_its_own_max_margin(scale, evidence, seams):
     ds = data.cyclic_shifts(SCHATTEN_BASE)
-    runs = own_max_margin(evidence, scale, ds, SCHATTEN_RIVALS, "Schatten")
+    runs = own_max_margin(evidence, scale, ds, SCHATTEN_RIVALS, "Schatten", seams.steepest)
     controls(evidence, ds, runs, SCHATTEN_RIVALS, (("schatten:3", "schatten:1.5"), ("schatten:1.5", "schatten:3")))
     evidence.conclude()
 
 
-@pytest.mark.claim(id="fan.entrywise_p_own_max_margin", paper=PAPER, lemmas=["lmo.lp:1", "lmo.lp:3/2", "lmo.lp:3"],
-                   statement="Normalized steepest descent under the entrywise 1-, 3/2- and 3-norms of W, without "
-                             "momentum and with heavy-ball momentum β = 0.9 (NSD, NMD; η/√(t+1), η the best of a "
-                             "recorded sweep), tends to the max margin of its own norm, excluding the neighbouring "
-                             "entrywise norms (entry_l1, Frobenius, entry_linf), the other claimed ones and the "
-                             "Schatten norm of the same p.")
+@claim(id="fan.entrywise_p_own_max_margin", papers=("fan2025",), lemmas=["lmo.lp:1", "lmo.lp:3/2", "lmo.lp:3"],
+       statement="Normalized steepest descent under the entrywise 1-, 3/2- and 3-norms of W, without "
+                 "momentum and with heavy-ball momentum β = 0.9 (NSD, NMD; η/√(t+1), η the best of a "
+                 "recorded sweep), tends to the max margin of its own norm, excluding the neighbouring "
+                 "entrywise norms (entry_l1, Frobenius, entry_linf), the other claimed ones and the "
+                 "Schatten norm of the same p.")
 def test_entrywise_p_steepest_descent_tends_to_its_own_max_margin(scale, evidence):
     ds = data.cyclic_shifts(ENTRYWISE_BASE)
     runs = own_max_margin(evidence, scale, ds, ENTRYWISE_RIVALS, "entrywise")

@@ -12,7 +12,6 @@ A run that never reaches L < 1/n (the papers' starting condition) or diverges is
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from numerics import data, metrics, norms
@@ -20,7 +19,8 @@ from numerics.bregman import generalized_bregman
 from numerics.models import TwoLayerReLU
 from numerics.references import references
 from numerics.train import run
-from verify.claims import SEED, best_step, known_failure, steepest
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, best_step, known_failure, steepest
 from verify.convergence import decisive_tolerance, judge
 
 LEARNING_RATES = {"GD": ("l2", (0.1, 0.1)), "sign descent": ("linf", (0.003, 0.0003)),
@@ -85,10 +85,10 @@ def relative_kkt(model, ds, params) -> float:
     return eps / (size / q_min ** (1 / model.degree))
 
 
-@pytest.mark.claim(id="flavors.soft_margin_monotone", paper="Tsilivis, Vardi, Kempe 2024 (NeurIPS); Lyu & Li 2020",
-                   lemmas=["bregman.steepest.nonneg", "kkt.epsilon_residual"],
-                   statement="After perfect training accuracy (L < 1/n) the algorithm's own normalized soft margin "
-                             "is non-decreasing for GD, sign descent and coordinate descent.")
+@claim(id="flavors.soft_margin_monotone", papers=("tsilivis2024", "lyu2020"),
+       lemmas=["bregman.steepest.nonneg", "kkt.epsilon_residual"],
+       statement="After perfect training accuracy (L < 1/n) the algorithm's own normalized soft margin "
+                 "is non-decreasing for GD, sign descent and coordinate descent.")
 def test_soft_margin_in_the_algorithms_own_norm_never_decreases(scale, evidence):
     ds, model, steps = setup(scale)
     for name, (norm, lr) in algorithms(scale).items():
@@ -131,21 +131,25 @@ def divergence(limit: np.ndarray, weights: np.ndarray, norm: str) -> np.ndarray:
     return generalized_bregman(np.broadcast_to(unit(limit, norm), weights.shape), unit(weights, norm), norm)
 
 
-@pytest.mark.claim(id="flavors.bregman_to_kkt", paper="Tsilivis, Vardi, Kempe 2024 (NeurIPS)",
-                   lemmas=["bregman.steepest.nonneg", "bregman.half_square", "kkt.norm.dual_condition"],
-                   statement="On a linear model (1-homogeneous; its KKT point is the certified max-margin solution), "
-                             "the generalized Bregman divergence of the algorithm's norm from that KKT point to the "
-                             "current direction decreases to 0 along normalized steepest descent (smooth norms ℓ2, "
-                             "ℓ3, ℓ1.5; η/√(t+1), η the best of a recorded sweep), below a quarter of its value at "
-                             "the other smooth norms' KKT points.")
-def test_bregman_divergence_to_the_certified_kkt_point_decreases(scale, evidence):
+@claim(id="flavors.bregman_to_kkt", papers=("tsilivis2024",),
+       seams={"steepest": steepest},
+       mutants=[Mutant("GD posing as ℓ3 descent", "the claim's ℓ3 steepest descent is normalized GD", OPTIMIZER,
+                       "ℓ3 descent", seams={"steepest": lambda norm, *a, **kw: steepest(
+                           "l2" if norm == "lp:3" else norm, *a, **kw)})],
+       lemmas=["bregman.steepest.nonneg", "bregman.half_square", "kkt.norm.dual_condition"],
+       statement="On a linear model (1-homogeneous; its KKT point is the certified max-margin solution), "
+                 "the generalized Bregman divergence of the algorithm's norm from that KKT point to the "
+                 "current direction decreases to 0 along normalized steepest descent (smooth norms ℓ2, "
+                 "ℓ3, ℓ1.5; η/√(t+1), η the best of a recorded sweep), below a quarter of its value at "
+                 "the other smooth norms' KKT points.")
+def test_bregman_divergence_to_the_certified_kkt_point_decreases(scale, evidence, seams):
     n, d = scale.pick((20, 50), (50, 125))
     ds = data.gaussian_binary(n, d, margin=0.1, sparsity=scale.pick(2, 5), seed=SEED)
     steps = scale.pick(20_000, 200_000)
     refs = references(ds)
     runs = {}
     for name, norm in SMOOTH.items():
-        run_ = runs[norm] = best_step(evidence, steepest(norm), ds, norm, steps, loss="exponential", seed=SEED)
+        run_ = runs[norm] = best_step(evidence, seams.steepest(norm), ds, norm, steps, loss="exponential", seed=SEED)
         evidence.include(judge(run_, norm, tol=decisive_tolerance(refs, norm), name=f"{name} → {norm} max margin"))
         limit = refs.max_margin(norm).W
         after = run_.margin(norm) > 0  # directions that separate the data
@@ -168,10 +172,10 @@ def test_bregman_divergence_to_the_certified_kkt_point_decreases(scale, evidence
     evidence.conclude()
 
 
-@pytest.mark.claim(id="flavors.adam_like_sign", paper="Tsilivis, Vardi, Kempe 2024 (NeurIPS)",
-                   lemmas=["lmo.lp:inf"],
-                   statement="Adam with β2 = 0.95 and ε ≪ |∇L| (ε = 1e-300) has margins nearer sign descent's (ℓ∞ "
-                             "geometry) than GD's, in ℓ∞ and in ℓ2.")
+@claim(id="flavors.adam_like_sign", papers=("tsilivis2024",),
+       lemmas=["lmo.lp:inf"],
+       statement="Adam with β2 = 0.95 and ε ≪ |∇L| (ε = 1e-300) has margins nearer sign descent's (ℓ∞ "
+                 "geometry) than GD's, in ℓ∞ and in ℓ2.")
 @known_failure("measured (n = 100, d = 20, width 100, 2·10⁵ steps): Adam's ℓ2 margin 0.073 is nearer GD's 0.058 than "
                "sign descent's 0.105, while its ℓ∞ margin 48.7 lies beyond both (sign descent 7.4, GD 3.5): on the "
                "wider net the three endpoints do not order as the claim says", scale="paper")
@@ -197,10 +201,10 @@ def test_adam_follows_sign_descent_not_gd(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="flavors.adam_torch_defaults", paper="Tsilivis, Vardi, Kempe 2024 (NeurIPS)",
-                   lemmas=["lmo.lp:inf"],
-                   statement="torch.optim.Adam with its defaults (lr 1e-3, β = (0.9, 0.999), ε = 1e-8) has margins "
-                             "nearer sign descent's than GD's, in ℓ∞ and in ℓ2.")
+@claim(id="flavors.adam_torch_defaults", papers=("tsilivis2024",),
+       lemmas=["lmo.lp:inf"],
+       statement="torch.optim.Adam with its defaults (lr 1e-3, β = (0.9, 0.999), ε = 1e-8) has margins "
+                 "nearer sign descent's than GD's, in ℓ∞ and in ℓ2.")
 @known_failure("measured (n = 30, d = 5, width 20, 2·10⁴ steps): with β2 = 0.999 and ε = 1e-8 Adam sides with GD — "
                "its ℓ∞ margin 1.11 against GD's 0.85 and sign descent's 6.38; once |∇L| < ε its steps are GD's")
 def test_adam_with_torch_defaults_follows_sign_descent(scale, evidence):
@@ -236,10 +240,10 @@ def _nearer_sign(margins: dict, name: str, norm: str) -> float:
     return abs(m - margins["GD"][norm]) - abs(m - margins["sign descent"][norm])
 
 
-@pytest.mark.claim(id="lyu_li.kkt_residual_decreases", paper="Lyu & Li 2020 (ICLR)",
-                   lemmas=["kkt.epsilon_residual"],
-                   statement="Along GD on a homogeneous network, the ε-KKT residual of the normalized direction "
-                             "for the ℓ2 max-margin problem decreases towards 0.")
+@claim(id="lyu_li.kkt_residual_decreases", papers=("lyu2020",),
+       lemmas=["kkt.epsilon_residual"],
+       statement="Along GD on a homogeneous network, the ε-KKT residual of the normalized direction "
+                 "for the ℓ2 max-margin problem decreases towards 0.")
 def test_kkt_residual_of_the_direction_decreases(scale, evidence):
     ds, model, steps = setup(scale)
     checkpoints = {}

@@ -15,7 +15,9 @@ import torch
 from numerics import norms
 from numerics.constrained import loss_and_gradient
 from numerics.optim import SteepestDescent
-from verify.claims import SEED, known_failure, unit_scale
+from verify import mutants
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, known_failure, unit_scale
 from verify.constrained import judge_constrained
 from verify.convergence import converge
 from verify.evidence import INCONCLUSIVE
@@ -34,11 +36,11 @@ def include_fingerprint(evidence, fp, claimed: str) -> None:
                        severity=INCONCLUSIVE, failure="; ".join(fp.reasons_of(c)))
 
 
-@pytest.mark.claim(id="clients.sgd_l2", paper="Soudry et al. 2018 (JMLR); Nacson et al. 2019 (AISTATS)",
-                   lemmas=["lmo.lp:2", "kkt.l2.binary"],
-                   statement="torch.optim.SGD with a constant effective step η/(1 − β) = 0.1 (lr 0.1 plain; lr 0.01 "
-                             "with momentum 0.9), as its users call it, tends to the ℓ2 max margin and excludes every "
-                             "other norm of the panel.")
+@claim(id="clients.sgd_l2", papers=("soudry2018", "nacson2019"),
+       lemmas=["lmo.lp:2", "kkt.l2.binary"],
+       statement="torch.optim.SGD with a constant effective step η/(1 − β) = 0.1 (lr 0.1 plain; lr 0.01 "
+                 "with momentum 0.9), as its users call it, tends to the ℓ2 max margin and excludes every "
+                 "other norm of the panel.")
 def test_torch_sgd_with_and_without_momentum_tends_to_the_l2_max_margin(scale, evidence):
     steps = scale.pick(100_000, 1_000_000)
     for lr, momentum in ((0.1, 0.0), (0.01, 0.9)):
@@ -73,10 +75,10 @@ def on_log_loss(make):
     return build
 
 
-@pytest.mark.claim(id="clients.muon_spectral", paper="Fan, Schmidt, Thrampoulidis 2025 (arXiv:2502.04664)",
-                   lemmas=["lmo.spectral", "kkt.norm.dual_condition"],
-                   statement="torch.optim.Muon (weight_decay 0, η/√(t+1), η = 0.2) tends to the spectral-norm max "
-                             "margin and excludes every other matrix norm of the panel.")
+@claim(id="clients.muon_spectral", papers=("fan2025",),
+       lemmas=["lmo.spectral", "kkt.norm.dual_condition"],
+       statement="torch.optim.Muon (weight_decay 0, η/√(t+1), η = 0.2) tends to the spectral-norm max "
+                 "margin and excludes every other matrix norm of the panel.")
 @known_failure("torch's Muon stalls: its spectral heading gap plateaus far above the tolerance (0.64 against 0.047 "
                "after 5·10⁴ steps) — see clients.muon_what_holds_it_back")
 def test_torch_muon_tends_to_the_spectral_max_margin(scale, evidence):
@@ -86,12 +88,12 @@ def test_torch_muon_tends_to_the_spectral_max_margin(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="clients.muon_what_holds_it_back", paper="Fan, Schmidt, Thrampoulidis 2025 (arXiv:2502.04664)",
-                   lemmas=["lmo.spectral"],
-                   statement="What keeps torch.optim.Muon from the spectral max margin is both its eps and its "
-                             "Newton–Schulz approximation: its gradient falls below eps early and ‖W‖ stops growing; "
-                             "fed ∇log L (eps out of play) it grows on but its spectral gap still plateaus; exact "
-                             "orthogonalization with the same momentum reaches the spectral max margin.")
+@claim(id="clients.muon_what_holds_it_back", papers=("fan2025",),
+       lemmas=["lmo.spectral"],
+       statement="What keeps torch.optim.Muon from the spectral max margin is both its eps and its "
+                 "Newton–Schulz approximation: its gradient falls below eps early and ‖W‖ stops growing; "
+                 "fed ∇log L (eps out of play) it grows on but its spectral gap still plateaus; exact "
+                 "orthogonalization with the same momentum reaches the spectral max margin.")
 def test_what_holds_torch_muon_back_is_its_eps_and_its_newton_schulz(scale, evidence):
     steps = scale.pick(50_000, 500_000)
     muon = lambda params: torch.optim.Muon(params, **MUON)  # noqa: E731
@@ -119,11 +121,11 @@ def third_party(module: str):
     return pytest.importorskip(module, reason=f"{module} is not installed: pip install -e '.[clients]'")
 
 
-@pytest.mark.claim(id="clients.sign_based_third_party", paper="Gunasekar et al. 2018 (ICML); Chen et al. 2023 (Lion)",
-                   lemmas=["lmo.lp:inf"],
-                   statement="Sign-based third-party optimizers as their users call them — Lion from lion-pytorch "
-                             "(lr 0.01) and SignSGD from pytorch-optimizer (lr 0.1, with and without momentum) — tend "
-                             "to the ℓ∞ max margin and exclude every other norm of the panel (η/√(t+1)).")
+@claim(id="clients.sign_based_third_party", papers=("gunasekar2018", "chen2023"),
+       lemmas=["lmo.lp:inf"],
+       statement="Sign-based third-party optimizers as their users call them — Lion from lion-pytorch "
+                 "(lr 0.01) and SignSGD from pytorch-optimizer (lr 0.1, with and without momentum) — tend "
+                 "to the ℓ∞ max margin and exclude every other norm of the panel (η/√(t+1)).")
 def test_sign_based_third_party_optimizers_tend_to_the_linf_max_margin(scale, evidence):
     third_party("lion_pytorch"), third_party("pytorch_optimizer")
     steps = scale.pick(30_000, 300_000)  # normalized steps: heading gaps 0.0004–0.019 against tol 0.105 at 3·10⁴
@@ -152,11 +154,11 @@ ADAMW = {"lr": 0.5, "weight_decay": 0.1}
 η = 0.1 after 2·10⁴ steps ‖θ‖∞ is still at 0.95R, residual 0.16: INCONCLUSIVE, budget too small)."""
 
 
-@pytest.mark.claim(id="clients.adamw_linf_ball", paper="Xie & Li 2024 (ICML): AdamW is ℓ∞-norm constrained",
-                   lemmas=["lmo.lp:inf"],
-                   statement="torch.optim.AdamW (λ = 0.1, η/√(t+1) with η = 0.5, its default betas and eps) tends to "
-                             "the minimiser of L over the ℓ∞ ball of radius 1/λ — a KKT point of the constrained "
-                             "problem, not a direction limit — and excludes the other panel norms' balls.")
+@claim(id="clients.adamw_linf_ball", papers=("xie2024",),
+       lemmas=["lmo.lp:inf"],
+       statement="torch.optim.AdamW (λ = 0.1, η/√(t+1) with η = 0.5, its default betas and eps) tends to "
+                 "the minimiser of L over the ℓ∞ ball of radius 1/λ — a KKT point of the constrained "
+                 "problem, not a direction limit — and excludes the other panel norms' balls.")
 def test_torch_adamw_tends_to_the_linf_ball_minimiser(scale, evidence):
     radius = 1 / ADAMW["weight_decay"]
     ds = constrained_data("binary", radius, 1.0)
@@ -179,11 +181,11 @@ def muon_wd_run(make, steps):
                     natural=True)
 
 
-@pytest.mark.claim(id="clients.muon_weight_decay_spectral_ball", paper="Chen, Li, Liu 2025 (arXiv:2506.15054)",
-                   lemmas=["lmo.spectral"],
-                   statement="torch.optim.Muon with its default weight decay λ = 0.1 (η/√(t+1), η = 0.5) tends to the "
-                             "minimiser of L over the spectral-norm ball of radius 1/λ, and excludes the other matrix "
-                             "norms' balls.")
+@claim(id="clients.muon_weight_decay_spectral_ball", papers=("chen2025",),
+       lemmas=["lmo.spectral"],
+       statement="torch.optim.Muon with its default weight decay λ = 0.1 (η/√(t+1), η = 0.5) tends to the "
+                 "minimiser of L over the spectral-norm ball of radius 1/λ, and excludes the other matrix "
+                 "norms' balls.")
 @known_failure("torch's Muon settles outside the spectral ball: ‖W_T‖₂ = 1.10/λ and the residual plateaus at 0.10 "
                "(tol 0.05, 2·10⁴ steps) — its quintic Newton–Schulz maps the limit's gradient to ‖NS(∇L)‖₂ = 1.095, "
                "not 1; see clients.muon_weight_decay_what_holds_it_back")
@@ -198,13 +200,15 @@ def test_torch_muon_with_weight_decay_tends_to_the_spectral_ball_minimiser(scale
     evidence.conclude()
 
 
-@pytest.mark.claim(id="clients.muon_weight_decay_what_holds_it_back", paper="Chen, Li, Liu 2025 (arXiv:2506.15054)",
-                   lemmas=["lmo.spectral"],
-                   statement="With weight decay λ = 0.1, exact orthogonalization (the polar factor, with Muon's "
-                             "Nesterov momentum 0.95) reaches the minimiser of L over the spectral ball of radius "
-                             "1/λ; torch's Muon settles where λW = −NS(∇L(W)), whose quintic Newton–Schulz step has "
-                             "spectral norm ≈ 1.1, that much outside the ball: the approximation, not the method, "
-                             "holds it back.")
+@claim(id="clients.muon_weight_decay_what_holds_it_back", papers=("chen2025",),
+       mutants=[Mutant("weight decay ignored", "SteepestDescent drops its decoupled weight decay", OPTIMIZER,
+                       "spectral-ball residual plateaus", patch=mutants.weight_decay_ignored)],
+       lemmas=["lmo.spectral"],
+       statement="With weight decay λ = 0.1, exact orthogonalization (the polar factor, with Muon's "
+                 "Nesterov momentum 0.95) reaches the minimiser of L over the spectral ball of radius "
+                 "1/λ; torch's Muon settles where λW = −NS(∇L(W)), whose quintic Newton–Schulz step has "
+                 "spectral norm ≈ 1.1, that much outside the ball: the approximation, not the method, "
+                 "holds it back.")
 def test_what_holds_torch_muon_with_weight_decay_back_is_its_newton_schulz(scale, evidence):
     radius, steps = 1 / MUON_WD["weight_decay"], scale.pick(20_000, 200_000)
     exact = muon_wd_run(lambda ps: SteepestDescent(ps, MUON_WD["lr"], "spectral", momentum=0.95, nesterov=True,
@@ -236,12 +240,12 @@ ADAM = {"lr": 0.1, "betas": (0.9, 0.95), "eps": 1e-300}
 at any margin) and β2 = 0.95; η/√(t+1) with η = 0.1."""
 
 
-@pytest.mark.claim(id="clients.adam_linf", paper="Zhang, Zou, Cao 2024 (NeurIPS): the implicit bias of Adam",
-                   lemmas=["lmo.lp:inf"],
-                   statement="torch.optim.Adam with ε ≪ |∇L| (ε = 1e-300) and β2 = 0.95 (β1 = 0.9, η/√(t+1) with "
-                             "η = 0.1, 0.05 over paper scale's 10× budget), as its users call it, tends to the ℓ∞ max "
-                             "margin and excludes every other norm of the panel; at torch's defaults (β2 = 0.999, "
-                             "ε = 1e-8) it does not within the budget.")
+@claim(id="clients.adam_linf", papers=("zhang2024",),
+       lemmas=["lmo.lp:inf"],
+       statement="torch.optim.Adam with ε ≪ |∇L| (ε = 1e-300) and β2 = 0.95 (β1 = 0.9, η/√(t+1) with "
+                 "η = 0.1, 0.05 over paper scale's 10× budget), as its users call it, tends to the ℓ∞ max "
+                 "margin and excludes every other norm of the panel; at torch's defaults (β2 = 0.999, "
+                 "ε = 1e-8) it does not within the budget.")
 def test_torch_adam_with_vanishing_eps_tends_to_the_linf_max_margin(scale, evidence):
     steps = scale.pick(20_000, 200_000)
     # η = 0.05 over 2·10⁵ steps: at 0.1 the margins outgrow float64 — Adam's v ∝ |∇L|² left the normal range
@@ -257,14 +261,14 @@ def test_torch_adam_with_vanishing_eps_tends_to_the_linf_max_margin(scale, evide
     evidence.conclude()
 
 
-@pytest.mark.claim(id="clients.adam_what_holds_it_back",
-                   paper="Zhang, Zou, Cao 2024 (NeurIPS): the implicit bias of Adam",
-                   lemmas=["lmo.lp:inf"],
-                   statement="Each of torch's Adam defaults alone keeps it from the ℓ∞ max margin within 2·10⁴ steps "
-                             "(η/√(t+1), η = 0.1): β2 = 0.999 with ε = 1e-300 (its second moment remembers gradients "
-                             "orders of magnitude larger: the ℓ∞ gap stalls — a delay, not a limit: measured at 2·10⁵ "
-                             "steps it reaches ℓ∞), and ε = 1e-8 with β2 = 0.95 (the gradient falls below ε within "
-                             "~10³ steps, after which Adam steps like GD).")
+@claim(id="clients.adam_what_holds_it_back",
+       papers=("zhang2024",),
+       lemmas=["lmo.lp:inf"],
+       statement="Each of torch's Adam defaults alone keeps it from the ℓ∞ max margin within 2·10⁴ steps "
+                 "(η/√(t+1), η = 0.1): β2 = 0.999 with ε = 1e-300 (its second moment remembers gradients "
+                 "orders of magnitude larger: the ℓ∞ gap stalls — a delay, not a limit: measured at 2·10⁵ "
+                 "steps it reaches ℓ∞), and ε = 1e-8 with β2 = 0.95 (the gradient falls below ε within "
+                 "~10³ steps, after which Adam steps like GD).")
 def test_what_holds_torch_adam_back_is_each_of_its_defaults(evidence):
     steps = 20_000  # at every scale: the statement is about this budget (β2 = 0.999's stall ends by 2·10⁵ steps)
     memory = fingerprint("torch.optim.Adam", steps=steps, seed=SEED, lr=ADAM["lr"], eps=ADAM["eps"])
@@ -288,13 +292,13 @@ lr; Rprop adapts its own step sizes and ignores it after the first step), and th
 name at 2·10⁴ steps (None: none of the panel)."""
 
 
-@pytest.mark.claim(id="clients.findings_where_theory_is_silent", paper="measured here (no theorem)",
-                   lemmas=["lmo.lp:inf", "lmo.lp:2"],
-                   statement="Fingerprints at 2·10⁴ steps on the binary panel data: torch's Adagrad (lr 0.1) names no "
-                             "panel norm (its accumulated squares freeze a data-dependent preconditioner); Rprop "
-                             "(lr 0.01) names none (its step sizes grow 1.2× per step while signs agree, and ∇L "
-                             "underflows to 0 within ~200 steps); RMSprop (lr 0.01) names ℓ∞. Recorded, not judged: "
-                             "SOAP (pytorch-optimizer, lr 0.01, no weight decay).")
+@claim(id="clients.findings_where_theory_is_silent", papers=(),
+       lemmas=["lmo.lp:inf", "lmo.lp:2"],
+       statement="Fingerprints at 2·10⁴ steps on the binary panel data: torch's Adagrad (lr 0.1) names no "
+                 "panel norm (its accumulated squares freeze a data-dependent preconditioner); Rprop "
+                 "(lr 0.01) names none (its step sizes grow 1.2× per step while signs agree, and ∇L "
+                 "underflows to 0 within ~200 steps); RMSprop (lr 0.01) names ℓ∞. Recorded, not judged: "
+                 "SOAP (pytorch-optimizer, lr 0.01, no weight decay).")
 def test_fingerprints_of_optimizers_theory_is_silent_on(evidence):
     steps = 20_000  # at every scale: a finding is measured at its stated budget (RMSprop's eps bites later)
     for spec, (options, geometry) in FINDINGS.items():

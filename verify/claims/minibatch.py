@@ -31,13 +31,14 @@ recovers the full-batch bias at any batch size, slower. Data: the classics' n = 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 
 from numerics import data
 from numerics.optim.variance import SVRG, IncrementalAdam, SampleGradient
 from numerics.references import references
-from verify.claims import SEED, best_step, known_failure, steepest
+from verify import mutants
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, best_step, known_failure, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
 from verify.evidence import INCONCLUSIVE
 
@@ -83,16 +84,19 @@ def coordinate_spread(v: torch.Tensor) -> float:
     return float(v.max() / v.min() - 1)
 
 
-@pytest.mark.claim(id="baek.per_sample_adam_l2", paper="Baek, Song, Yun 2025 (arXiv:2510.26303)",
-                   lemmas=["lmo.lp:2", "lmo.lp:inf", "kkt.l2.binary"],
-                   statement="On scaled Rademacher data (n = 20 < d = 50), torch's Adam with one sample per step — "
-                             "in Inc-Adam's cyclic order and drawn at random — (β = (0.9, 0.95), ε = 1e-300 ≪ |∇ℓ_i|, "
-                             "η/√(t+1), η = 0.3, 0.05 over paper scale's 10× budget) tends to the ℓ2 max margin, "
-                             "excluding every other panel norm (ℓ∞ "
-                             "included), its second moment constant across coordinates; full-batch Adam with the same "
-                             "options tends to the ℓ∞ max margin; Signum (one sample per step, momentum β = 0.99, "
-                             "0.999 over the paper scale's budget — their Theorem 5.1 takes β close enough to 1 — η "
-                             "the best of a recorded sweep) tends to the ℓ∞ max margin.")
+@claim(id="baek.per_sample_adam_l2", papers=("baek2025",),
+       mutants=[Mutant("Inc-Adam on the full batch",
+                       "IncrementalAdam's cyclic block is every point: it is full-batch Adam", OPTIMIZER,
+                       "Inc-Adam (cyclic) → ℓ2 max margin", patch=mutants.incremental_adam_on_the_full_batch)],
+       lemmas=["lmo.lp:2", "lmo.lp:inf", "kkt.l2.binary"],
+       statement="On scaled Rademacher data (n = 20 < d = 50), torch's Adam with one sample per step — "
+                 "in Inc-Adam's cyclic order and drawn at random — (β = (0.9, 0.95), ε = 1e-300 ≪ |∇ℓ_i|, "
+                 "η/√(t+1), η = 0.3, 0.05 over paper scale's 10× budget) tends to the ℓ2 max margin, "
+                 "excluding every other panel norm (ℓ∞ "
+                 "included), its second moment constant across coordinates; full-batch Adam with the same "
+                 "options tends to the ℓ∞ max margin; Signum (one sample per step, momentum β = 0.99, "
+                 "0.999 over the paper scale's budget — their Theorem 5.1 takes β close enough to 1 — η "
+                 "the best of a recorded sweep) tends to the ℓ∞ max margin.")
 def test_per_sample_adam_tends_to_the_l2_max_margin(scale, evidence):
     ds = data.scaled_rademacher(20, 50, seed=SEED)
     steps = scale.pick(20_000, 200_000)
@@ -150,15 +154,18 @@ def test_per_sample_adam_tends_to_the_l2_max_margin(scale, evidence):
 MOMENTA = (0.9, 0.99)
 
 
-@pytest.mark.claim(id="li_tang_zou.batch_size_gap", paper="Li, Tang, Zou 2026 (arXiv:2602.11557)",
-                   lemmas=["lmo.lp:inf"],
-                   statement="Sign descent (η/√(t+1)) on binary data from a 2-sparse teacher (n = 20, d = 50): with "
-                             "the full batch (η the best of a recorded sweep) it tends to the ℓ∞ max margin, excluding "
-                             "every other panel norm; without momentum, batches n/2, n/4 and 1 at the same η do not, "
-                             "their ℓ∞ gap at the budget larger the smaller the batch (each step by more than the "
-                             "spread between two sample streams); momentum 0.9 at batch 1 and the same η reduces the "
-                             "gap; with momentum 0.99, and with the variance-reduced estimator (SVRG, snapshot every "
-                             "epoch), batch 1 tends to the ℓ∞ max margin (each η the best of a recorded sweep).")
+@claim(id="li_tang_zou.batch_size_gap", papers=("li2026",),
+       mutants=[Mutant("SVRG snapshot never refreshed",
+                       "SVRG keeps θ̃ = θ_0 and ∇F(θ_0): its estimator's correction never vanishes", OPTIMIZER,
+                       "SVRG's estimator (batch 1) → ℓ∞", patch=mutants.svrg_snapshot_never_refreshed)],
+       lemmas=["lmo.lp:inf"],
+       statement="Sign descent (η/√(t+1)) on binary data from a 2-sparse teacher (n = 20, d = 50): with "
+                 "the full batch (η the best of a recorded sweep) it tends to the ℓ∞ max margin, excluding "
+                 "every other panel norm; without momentum, batches n/2, n/4 and 1 at the same η do not, "
+                 "their ℓ∞ gap at the budget larger the smaller the batch (each step by more than the "
+                 "spread between two sample streams); momentum 0.9 at batch 1 and the same η reduces the "
+                 "gap; with momentum 0.99, and with the variance-reduced estimator (SVRG, snapshot every "
+                 "epoch), batch 1 tends to the ℓ∞ max margin (each η the best of a recorded sweep).")
 @known_failure("measured (n = 50, d = 125): sign descent at batch 1 with momentum 0.99 plateaus at ℓ∞ gap 0.16–0.18 "
                "(tol 0.123) for every η in {0.001, 0.003, 0.01} after 2·10⁵ and 10⁶ steps, ending nearer the ℓ2 and ℓ3 "
                "max margins than any ℓ∞ limit can be: at n = 50 momentum 0.99 (a window of 2n samples, 5n at the "

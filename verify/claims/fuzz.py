@@ -20,7 +20,8 @@ from hypothesis import given, note, settings
 
 from numerics import data, strategies
 from numerics.references import references
-from verify.claims import SEED, best_step, steepest, unit_scale
+from verify.claim import claim
+from verify.kit import SEED, best_step, steepest, unit_scale
 from verify.convergence import converge, decisive_tolerance, judge
 from verify.evidence import INCONCLUSIVE, Evidence
 
@@ -65,11 +66,11 @@ def control(evidence, ds, claimed: str, other: str):
                            name=f"{other} steepest descent → {claimed} max margin"), expect="FAIL")
 
 
-@pytest.mark.claim(id="fuzz.steepest_descent_own_norm", paper="Gunasekar, Lee, Soudry, Srebro 2018 (ICML)",
-                   lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:inf"],
-                   statement="On every generated binary separable data set, normalized steepest descent under "
-                             "ℓ2, ℓ∞ and ℓ1 (η/√(t+1), η the best of a recorded sweep) meets no evidence against "
-                             "tending to that norm's max margin, and some data sets decide it.")
+@claim(id="fuzz.steepest_descent_own_norm", papers=("gunasekar2018",),
+       lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:inf"],
+       statement="On every generated binary separable data set, normalized steepest descent under "
+                 "ℓ2, ℓ∞ and ℓ1 (η/√(t+1), η the best of a recorded sweep) meets no evidence against "
+                 "tending to that norm's max margin, and some data sets decide it.")
 @pytest.mark.parametrize("norm", ["l2", "linf", "l1"])
 def test_steepest_descent_on_generated_binary_data(norm, evidence):
     fuzz(evidence, strategies.separable_binary(awkward=True), norm, examples=3)
@@ -79,11 +80,11 @@ def test_steepest_descent_on_generated_binary_data(norm, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="fuzz.nucgd_multiclass", paper="Xie, Wu, Chen, Tang 2026 (arXiv:2603.22824)",
-                   lemmas=["lmo.nuclear"],
-                   statement="On every generated multiclass separable data set, NucGD (η/√(t+1), η the best of a "
-                             "recorded sweep) meets no evidence against tending to the nuclear-norm max margin, and "
-                             "some data sets decide it.")
+@claim(id="fuzz.nucgd_multiclass", papers=("xie2026",),
+       lemmas=["lmo.nuclear"],
+       statement="On every generated multiclass separable data set, NucGD (η/√(t+1), η the best of a "
+                 "recorded sweep) meets no evidence against tending to the nuclear-norm max margin, and "
+                 "some data sets decide it.")
 def test_nucgd_on_generated_multiclass_data(evidence):
     fuzz(evidence, strategies.separable_multiclass(max_classes=4, awkward=True), "nuclear", examples=3)
     control(evidence, unit_scale(data.gaussian_mixture(10, 10, 10, noise=0.1, seed=SEED)), "nuclear", "fro")

@@ -17,7 +17,9 @@ from numerics.models import Quadratic
 from numerics.optim import NoisySGD
 from numerics.train import run
 from theory import bregman
-from verify.claims import SEED, formula
+from verify import mutants
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, formula
 
 SIGMA = {False: 1.0, True: 2.0}
 LR = {False: 0.005, True: 0.003}
@@ -49,11 +51,14 @@ def off_support_share(w: np.ndarray, w_star: np.ndarray) -> float:
     return float(np.abs(w[w_star == 0]).sum() / np.abs(w).sum())
 
 
-@pytest.mark.claim(id="haochen.label_noise_recovers", paper="HaoChen, Wei, Lee, Ma 2021 (COLT)",
-                   lemmas=["mirror.diagonal_network", "potential.hyperbolic.gradient"],
-                   statement="On the quadratic model from α = 1, label-noise SGD recovers the 5-sparse truth; GD and "
-                             "Gaussian-noise SGD interpolate with dense solutions; mini-batch SGD without label noise "
-                             "stalls once it interpolates.")
+@claim(id="haochen.label_noise_recovers", papers=("haochen2021",),
+       mutants=[Mutant("Gaussian noise posing as label noise",
+                       "NoisySGD turns label noise σ into Gaussian gradient noise σ", OPTIMIZER, "label-noise SGD",
+                       patch=mutants.gaussian_noise_as_label_noise, params={"signed": False})],
+       lemmas=["mirror.diagonal_network", "potential.hyperbolic.gradient"],
+       statement="On the quadratic model from α = 1, label-noise SGD recovers the 5-sparse truth; GD and "
+                 "Gaussian-noise SGD interpolate with dense solutions; mini-batch SGD without label noise "
+                 "stalls once it interpolates.")
 @pytest.mark.parametrize("signed", [False, True], ids=["v*v", "u*u-v*v"])
 def test_label_noise_sgd_recovers_the_sparse_truth(signed, scale, evidence):
     ds = data.sparse_regression(40, 100, 5, seed=SEED)
@@ -104,10 +109,10 @@ def test_label_noise_sgd_recovers_the_sparse_truth(signed, scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="woodworth.initialization_scale", paper="Woodworth et al. 2020 (COLT), kernel and rich regimes",
-                   lemmas=["mirror.diagonal_network", "potential.hyperbolic.gradient", "potential.hyperbolic.convex"],
-                   statement="GD on w = u⊙u − v⊙v from u = v = α reaches the minimum-ℓ1 interpolant as α → 0 and the "
-                             "minimum-ℓ2 one for large α; arcsinh(w/2α²) stays in the row space of X.")
+@claim(id="woodworth.initialization_scale", papers=("woodworth2020",),
+       lemmas=["mirror.diagonal_network", "potential.hyperbolic.gradient", "potential.hyperbolic.convex"],
+       statement="GD on w = u⊙u − v⊙v from u = v = α reaches the minimum-ℓ1 interpolant as α → 0 and the "
+                 "minimum-ℓ2 one for large α; arcsinh(w/2α²) stays in the row space of X.")
 def test_initialization_scale_selects_the_interpolant(scale, evidence):
     from numerics.interpolation import min_norm_interpolant
     from numerics.optim import SteepestDescent

@@ -10,17 +10,18 @@ k = 15, d = 25, 50 per class. Tolerances are a quarter of the least certified se
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
 from hypothesis import given, note, settings
 
 from numerics import data, norms, strategies
 from numerics.margins import max_margin
 from numerics.references import references
-from verify.claims import SEED, best_step, gd, known_failure, steepest
+from verify import mutants
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, best_step, gd, known_failure, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
 
-OPTIMIZER = {"nuclear": "NucGD", "fro": "normalized GD", "spectral": "spectral descent", "entry_linf": "sign descent"}
+DESCENT = {"nuclear": "NucGD", "fro": "normalized GD", "spectral": "spectral descent", "entry_linf": "sign descent"}
 RANK_TOL = 1e-3
 """σ_i/σ_1 below this counts as zero in the reference's rank (the solvers are accurate to ~1e-7)."""
 
@@ -45,11 +46,17 @@ def tail_share(W, r: int) -> float:
     return float(s[r:].sum() / s.sum())
 
 
-@pytest.mark.claim(id="nucgd.nuclear_max_margin_and_rank", paper="Xie, Wu, Chen, Tang 2026 (arXiv:2603.22824)",
-                   lemmas=["lmo.nuclear", "kkt.norm.dual_condition"],
-                   statement="NucGD (η/√(t+1), η the best of a recorded sweep) tends to the nuclear-norm max-margin "
-                             "solution, excluding every other matrix norm's, and its rank to that solution's rank.")
-def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence):
+@claim(id="nucgd.nuclear_max_margin_and_rank", papers=("xie2026",),
+       seams={"steepest": steepest},
+       mutants=[Mutant("nuclear LMO is the Frobenius one", "Nuclear.lmo returns G/‖G‖_F", OPTIMIZER,
+                       "lemma lmo.nuclear", patch=mutants.nuclear_lmo_is_frobenius),
+                Mutant("sign descent posing as NucGD", "the claim's NucGD is sign descent", OPTIMIZER,
+                       "rival entry_linf", seams={"steepest": lambda norm, *a, **kw: steepest(
+                           "entry_linf" if norm == "nuclear" else norm, *a, **kw)})],
+       lemmas=["lmo.nuclear", "kkt.norm.dual_condition"],
+       statement="NucGD (η/√(t+1), η the best of a recorded sweep) tends to the nuclear-norm max-margin "
+                 "solution, excluding every other matrix norm's, and its rank to that solution's rank.")
+def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence, seams):
     ds, steps = mixture(scale), steps_for(scale)
     refs = references(ds)
     tol = decisive_tolerance(refs, "nuclear")
@@ -57,7 +64,7 @@ def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence):
     fro_tail = tail_share(refs.max_margin("fro").W, r_star)
     evidence.record(reference_rank=r_star, frobenius_reference_rank=rank(refs.max_margin("fro").W),
                     frobenius_tail_share=fro_tail)
-    run = best_step(evidence, steepest("nuclear"), ds, "nuclear", steps, seed=SEED)
+    run = best_step(evidence, seams.steepest("nuclear"), ds, "nuclear", steps, seed=SEED)
     evidence.include(judge(run, "nuclear", tol=tol, name="NucGD → nuclear max margin"))
     tail = [tail_share(W, r_star) for W in run.weights[1:]]
     evidence.trajectory(f"share of ‖W_t‖_* beyond rank {r_star}", run.steps[1:], tail)
@@ -67,18 +74,21 @@ def test_nucgd_tends_to_the_nuclear_max_margin_and_its_rank(scale, evidence):
                    f"halfway between 0 (rank {r_star}) and the Frobenius solution's share {fro_tail:.3g}")
     evidence.record(final_rank_at_1pct=rank(run.final, 1e-2))
     # negative controls: normalized GD tends to the Frobenius solution, of higher rank
-    control = converge(steepest("fro", run.config["eta"]), ds, steps=steps, seed=SEED)
+    control = converge(seams.steepest("fro", run.config["eta"]), ds, steps=steps, seed=SEED)
     evidence.include(judge(control, "nuclear", tol=tol, name="normalized GD → nuclear max margin"), expect="FAIL")
     evidence.control(f"normalized GD's share beyond rank {r_star} is as small", tail_share(control.final, r_star),
                      "<=", fro_tail / 2, "GD tends to the Frobenius solution, of higher rank")
     evidence.conclude()
 
 
-@pytest.mark.claim(id="nucgd.power_iteration_tracks", paper="Xie et al. 2026: SVD-free NucGD by power iteration",
-                   lemmas=["lmo.nuclear"],
-                   statement="NucGD with one warm-started power iteration per step instead of an SVD reaches the "
-                             "same verdict as exact NucGD (each with η the best of the same recorded sweep): the "
-                             "nuclear max margin, excluding every other matrix norm's.")
+@claim(id="nucgd.power_iteration_tracks", papers=("xie2026",),
+       mutants=[Mutant("power iteration without warm start",
+                       "each step's power iteration starts from the same vector, not the last step's", OPTIMIZER,
+                       "NucGD (power LMO)", patch=mutants.cold_power_iteration)],
+       lemmas=["lmo.nuclear"],
+       statement="NucGD with one warm-started power iteration per step instead of an SVD reaches the "
+                 "same verdict as exact NucGD (each with η the best of the same recorded sweep): the "
+                 "nuclear max margin, excluding every other matrix norm's.")
 def test_power_iteration_nucgd_tracks_exact_nucgd(scale, evidence):
     # twice the budget of the other NucGD claims: one power iteration per step leaves the gap ~20 % above exact
     # NucGD's at the same step (measured), close to the tolerance at 10⁴ steps
@@ -97,37 +107,40 @@ def test_power_iteration_nucgd_tracks_exact_nucgd(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="nucgd.own_norm_best", paper="Xie et al. 2026; Gunasekar et al. 2018",
-                   lemmas=["lmo.nuclear", "lmo.spectral", "lmo.fro", "lmo.lp:inf"],
-                   statement="Spectral descent, sign descent, normalized GD and NucGD (η/√(t+1), η the best of a "
-                             "recorded sweep) each tend to their own norm's max margin, excluding every other matrix "
-                             "norm's, and each is best in its own norm.")
+@claim(id="nucgd.own_norm_best", papers=("xie2026", "gunasekar2018"),
+       lemmas=["lmo.nuclear", "lmo.spectral", "lmo.fro", "lmo.lp:inf"],
+       statement="Spectral descent, sign descent, normalized GD and NucGD (η/√(t+1), η the best of a "
+                 "recorded sweep) each tend to their own norm's max margin, excluding every other matrix "
+                 "norm's, and each is best in its own norm.")
 def test_each_matrix_steepest_descent_is_best_in_its_own_norm(scale, evidence):
     ds, steps = mixture(scale), steps_for(scale)
     refs = references(ds)
     runs = {}
-    for norm in OPTIMIZER:
+    for norm in DESCENT:
         runs[norm] = best_step(evidence, steepest(norm), ds, norm, steps, seed=SEED)
         evidence.include(judge(runs[norm], norm, tol=decisive_tolerance(refs, norm),
-                               name=f"{OPTIMIZER[norm]} → {norm} max margin"))
+                               name=f"{DESCENT[norm]} → {norm} max margin"))
     table = {q: {p: float(runs[p].margin(q)[-1]) for p in runs} for q in runs}
     evidence.record(margin_table=table)
     lead = 1 + 10 * max(refs.max_margin(q).certificate.rel_gap for q in runs)
     for q in runs:
         rival = max(table[q][p] for p in runs if p != q)
-        evidence.check(f"{OPTIMIZER[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
+        evidence.check(f"{DESCENT[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
                        "each algorithm maximizes its own norm's margin; the lead must exceed the references' precision")
     evidence.include(judge(runs["spectral"], "nuclear", tol=decisive_tolerance(refs, "nuclear"),
                            name="spectral descent → nuclear max margin"), expect="FAIL")
     evidence.conclude()
 
 
-@pytest.mark.claim(id="nucgd.zero_sum_rows", paper="Xie et al. 2026 (invariance of 1ᵀW)",
-                   lemmas=["lmo.nuclear", "lmo.fro", "lmo.spectral"],
-                   statement="From zero init, GD, normalized GD, NucGD and spectral descent keep 1ᵀW = 0 step by step: "
-                             "the cross-entropy gradient has zero column sums and each step stays in its range, up to "
-                             "the rounding the LMO amplifies (by σ₁/σ_r for spectral descent, Wedin 1972); sign "
-                             "descent's steps leave it.")
+@claim(id="nucgd.zero_sum_rows", papers=("xie2026",),
+       mutants=[Mutant("spectral LMO keeps the null pairs",
+                       "Spectral.lmo is U Vᵀ over all min(k, d) pairs, the null ones too", OPTIMIZER,
+                       "(spectral descent)", patch=mutants.spectral_lmo_keeps_the_null_pairs)],
+       lemmas=["lmo.nuclear", "lmo.fro", "lmo.spectral"],
+       statement="From zero init, GD, normalized GD, NucGD and spectral descent keep 1ᵀW = 0 step by step: "
+                 "the cross-entropy gradient has zero column sums and each step stays in its range, up to "
+                 "the rounding the LMO amplifies (by σ₁/σ_r for spectral descent, Wedin 1972); sign "
+                 "descent's steps leave it.")
 def test_zero_sum_is_kept_by_all_but_sign_descent(scale, evidence):
     ds = mixture(scale)
     steps = scale.pick(2_000, 20_000)
@@ -201,12 +214,14 @@ MINIBATCH = [(None, 0.0), (0.5, 0.0), (0.1, 0.0), (None, 0.9), (0.1, 0.9)]
 """(batch as a share of n, momentum β) for the mini-batch study; None: the full batch."""
 
 
-@pytest.mark.claim(id="nucgd.minibatch_momentum", paper="Xie et al. 2026: mini-batch noise and momentum",
-                   lemmas=["lmo.nuclear"],
-                   statement="Momentum keeps full-batch NucGD's limit (the nuclear max margin, excluding every other "
-                             "matrix norm's); with mini-batches the nuclear gap at a fixed budget grows as the batch "
-                             "shrinks, and momentum reduces it — each by more than the spread between two sample "
-                             "streams.")
+@claim(id="nucgd.minibatch_momentum", papers=("xie2026",),
+       mutants=[Mutant("momentum ignored", "SteepestDescent steps with the gradient, never the momentum buffer",
+                       OPTIMIZER, "β = 0.9", patch=mutants.momentum_ignored)],
+       lemmas=["lmo.nuclear"],
+       statement="Momentum keeps full-batch NucGD's limit (the nuclear max margin, excluding every other "
+                 "matrix norm's); with mini-batches the nuclear gap at a fixed budget grows as the batch "
+                 "shrinks, and momentum reduces it — each by more than the spread between two sample "
+                 "streams.")
 def test_nucgd_with_minibatches_and_momentum(scale, evidence):
     ds, steps = mixture(scale), steps_for(scale)
     refs = references(ds)
@@ -240,10 +255,10 @@ def test_nucgd_with_minibatches_and_momentum(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="nucgd.minibatch_rate", paper="Xie et al. 2026: mini-batch noise and momentum",
-                   lemmas=["lmo.nuclear"],
-                   statement="Mini-batch NucGD (batch n/10, momentum 0.9, η/√(t+1)) tends to the nuclear max margin "
-                             "at full-batch NucGD's rate log t/√t.")
+@claim(id="nucgd.minibatch_rate", papers=("xie2026",),
+       lemmas=["lmo.nuclear"],
+       statement="Mini-batch NucGD (batch n/10, momentum 0.9, η/√(t+1)) tends to the nuclear max margin "
+                 "at full-batch NucGD's rate log t/√t.")
 @known_failure("measured (k = d = 10, 10 per class, η = 2, 10⁵ steps): the nuclear gap plateaus at 0.068 (growth "
                "2.06 over the last decade in units of log t/√t, 2.46 on a plateau; two sample streams alike), while "
                "full-batch NucGD reaches 0.019 in 10⁴ steps; at 10⁶ steps it is 0.065 and nearer the Frobenius max "
@@ -259,10 +274,10 @@ def test_minibatch_nucgd_converges_at_the_full_batch_rate(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="nucgd.margin_order", paper="Xie et al. 2026 (norm inequalities)",
-                   lemmas=["lmo.nuclear", "lmo.spectral", "lmo.fro"],
-                   statement="γ_nuc ≤ γ_F ≤ γ_spec ≤ γ_max on every separable multiclass data set, since "
-                             "‖W‖_max ≤ ‖W‖_2 ≤ ‖W‖_F ≤ ‖W‖_*.")
+@claim(id="nucgd.margin_order", papers=("xie2026",),
+       lemmas=["lmo.nuclear", "lmo.spectral", "lmo.fro"],
+       statement="γ_nuc ≤ γ_F ≤ γ_spec ≤ γ_max on every separable multiclass data set, since "
+                 "‖W‖_max ≤ ‖W‖_2 ≤ ‖W‖_F ≤ ‖W‖_*.")
 def test_optimal_margins_are_ordered_on_every_data_set(evidence):
     order = ("nuclear", "fro", "spectral", "entry_linf")
     seen = []

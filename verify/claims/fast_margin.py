@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from numerics import data
 from numerics.optim import PRGD, DualAcceleration, loss_adaptive
 from numerics.references import references
-from verify.claims import SEED, ETAS, gd, steepest
+from verify import mutants
+from verify.claim import OPTIMIZER, Mutant, claim
+from verify.kit import SEED, ETAS, gd, steepest
 from verify.convergence import ConvergenceRun, converge, converge_each, decisive_tolerance, dual_radius, judge
 from verify.evidence import INCONCLUSIVE, Evidence
 from verify.rates import RATES, Rate, envelope_growth, steps_needed
@@ -165,14 +166,16 @@ def rival(evidence: Evidence, label: str, make_optimizer, ds, steps: int, etas, 
     return least
 
 
-@pytest.mark.claim(id="fast.prgd_exponential", paper="Wang, Min, Wu 2024 (ICML), arXiv 2311.14387",
-                   lemmas=["lmo.lp:2", "kkt.l2.binary"],
-                   statement="On separable data whose support vectors span the data, progressive rescaling GD "
-                             "(normalized steps projected on spheres whose radii grow by ρ every ΔT steps) closes "
-                             "the ℓ2 margin gap at an exponential rate, log-slope ln ρ/ΔT, reaching a 1e-4 relative "
-                             "gap in a tenth of the steps that neither GD with η/L nor normalized GD with η/√(t+1) "
-                             "(best η of a sweep each) reaches it in; its limit excludes every other norm of the "
-                             "panel.")
+@claim(id="fast.prgd_exponential", papers=("wang2024",),
+       mutants=[Mutant("PRGD without its rescaling", "PRGD keeps R_k = R_0: projected normalized GD on one sphere",
+                       OPTIMIZER, "does not decay at the exponential rate", patch=mutants.prgd_without_rescaling)],
+       lemmas=["lmo.lp:2", "kkt.l2.binary"],
+       statement="On separable data whose support vectors span the data, progressive rescaling GD "
+                 "(normalized steps projected on spheres whose radii grow by ρ every ΔT steps) closes "
+                 "the ℓ2 margin gap at an exponential rate, log-slope ln ρ/ΔT, reaching a 1e-4 relative "
+                 "gap in a tenth of the steps that neither GD with η/L nor normalized GD with η/√(t+1) "
+                 "(best η of a sweep each) reaches it in; its limit excludes every other norm of the "
+                 "panel.")
 def test_prgd_closes_the_margin_gap_exponentially_fast(scale, evidence):
     ds = all_support(scale)
     refs = references(ds)
@@ -203,13 +206,15 @@ def test_prgd_closes_the_margin_gap_exponentially_fast(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="fast.dual_acceleration", paper="Ji, Srebro, Telgarsky 2021 (ICML), arXiv 2107.00595",
-                   lemmas=["bregman.negentropy", "kkt.l2.binary"],
-                   statement="The momentum method from Nesterov-accelerated mirror descent on the dual (θ_t = 1 for "
-                             "max‖z_i‖₂ ≤ 1, β_t = t/(t+1)) on the exponential loss tends to the ℓ2 max margin, "
-                             "excluding every other norm of the panel, at rate Õ(1/t²) (g_t·t²/log t does not grow "
-                             "over the last decade), and reaches a 1e-4 relative gap before GD with η/L (best η of a "
-                             "sweep) does; GD with a constant step does not reach it in the same budget.")
+@claim(id="fast.dual_acceleration", papers=("ji2021b",),
+       mutants=[Mutant("dual acceleration without momentum", "β_t = 0: the method is GD with η/L", OPTIMIZER,
+                       "slower than Õ(1/t²)", patch=mutants.dual_acceleration_without_momentum)],
+       lemmas=["bregman.negentropy", "kkt.l2.binary"],
+       statement="The momentum method from Nesterov-accelerated mirror descent on the dual (θ_t = 1 for "
+                 "max‖z_i‖₂ ≤ 1, β_t = t/(t+1)) on the exponential loss tends to the ℓ2 max margin, "
+                 "excluding every other norm of the panel, at rate Õ(1/t²) (g_t·t²/log t does not grow "
+                 "over the last decade), and reaches a 1e-4 relative gap before GD with η/L (best η of a "
+                 "sweep) does; GD with a constant step does not reach it in the same budget.")
 def test_dual_acceleration_closes_the_margin_gap_like_one_over_t_squared(scale, evidence):
     ds = sparse_binary(scale)
     refs = references(ds)

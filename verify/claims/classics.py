@@ -11,16 +11,18 @@ least certified separation as its tolerance (`decisive_tolerance`). Linear model
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from numerics import data
 from numerics.optim import loss_adaptive
 from numerics.references import references
-from verify.claims import SEED, best_step, gd, steepest
+from verify import mutants
+from numerics.optim import SteepestDescent
+from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
+from verify.kit import SEED, best_step, gd, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
 from verify.templates import exponential_loss_bound
 
-OPTIMIZER = {"l2": "normalized GD", "linf": "sign descent", "l1": "coordinate descent", "lp:3": "ℓ3 steepest descent",
+DESCENT = {"l2": "normalized GD", "linf": "sign descent", "l1": "coordinate descent", "lp:3": "ℓ3 steepest descent",
              "lp:1.5": "ℓ1.5 steepest descent"}
 COMMON = ("l1", "linf")
 """GD's rivals: the limits of the other two common optimizers, coordinate and sign descent. (ℓ3 or ℓ1.5 descent
@@ -32,16 +34,26 @@ def sparse_binary(scale):
     return data.gaussian_binary(n, d, margin=0.1, sparsity=sparsity, seed=SEED)
 
 
-@pytest.mark.claim(id="classics.gd_l2_max_margin", paper="Soudry, Hoffer, Nacson, Gunasekar, Srebro 2018 (JMLR)",
-                   lemmas=["lmo.lp:2", "kkt.l2.binary"],
-                   statement="GD with a constant step on the logistic loss tends to the ℓ2 max-margin direction, "
-                             "with a margin gap that shrinks like 1/log t, excluding the limits of coordinate and "
-                             "sign descent (ℓ1, ℓ∞).")
-def test_gd_tends_to_the_l2_max_margin_like_one_over_log_t(scale, evidence):
+@claim(id="classics.gd_l2_max_margin", papers=("soudry2018",),
+       seams={"gd": gd},
+       mutants=[Mutant("coordinate descent posing as GD", "the claim's GD is unnormalized ℓ1 steepest descent",
+                       OPTIMIZER, "rival l1", seams={"gd": lambda lr=1.0, **kw: lambda ps: SteepestDescent(
+                           ps, lr, "l1", normalized=False, batch_dims=1, **kw)}),
+                Mutant("face distance forced to 0", "OptimalFace.bounds returns 0", VERIFIER,
+                       "face distance is smaller than the margin gap allows", patch=mutants.face_distance_zero,
+                       changes_references=True),
+                Mutant("certificate tolerance of 0.5", "references are accepted at a relative duality gap of 0.5",
+                       VERIFIER, "looser than the suite's", patch=mutants.loose_certificates,
+                       changes_references=True)],
+       lemmas=["lmo.lp:2", "kkt.l2.binary"],
+       statement="GD with a constant step on the logistic loss tends to the ℓ2 max-margin direction, "
+                 "with a margin gap that shrinks like 1/log t, excluding the limits of coordinate and "
+                 "sign descent (ℓ1, ℓ∞).")
+def test_gd_tends_to_the_l2_max_margin_like_one_over_log_t(scale, evidence, seams):
     ds = sparse_binary(scale)
     steps = scale.pick(30_000, 300_000)
     tol = decisive_tolerance(references(ds), "l2", COMMON)
-    evidence.include(judge(converge(gd(1.0), ds, steps=steps, seed=SEED), "l2", rivals=COMMON, tol=tol,
+    evidence.include(judge(converge(seams.gd(1.0), ds, steps=steps, seed=SEED), "l2", rivals=COMMON, tol=tol,
                            name="GD → ℓ2 max margin"))
     # negative control: sign descent tends to the ℓ∞ max margin, which every ℓ2 limit misses by the separation
     control = converge(steepest("linf"), ds, steps=steps, seed=SEED)
@@ -49,12 +61,15 @@ def test_gd_tends_to_the_l2_max_margin_like_one_over_log_t(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="classics.steepest_descent_own_norm", paper="Gunasekar, Lee, Soudry, Srebro 2018 (ICML)",
-                   lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:3", "lmo.lp:inf", "kkt.norm.dual_condition"],
-                   statement="Normalized steepest descent under ℓ2, ℓ∞ (sign), ℓ1 (coordinate) and ℓ3 on the "
-                             "exponential loss with η/√(t+1) (η the best of a recorded sweep) tends to that norm's "
-                             "max margin within the proven bound, excluding every other norm of the panel; each is "
-                             "best in its own norm.")
+@claim(id="classics.steepest_descent_own_norm", papers=("gunasekar2018",),
+       mutants=[Mutant("margin metric in another norm",
+                       "the run's margins are measured in ℓ2 (Frobenius) whatever the claim", VERIFIER,
+                       "margin metric disagrees with a direct computation", patch=mutants.margin_in_another_norm)],
+       lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:3", "lmo.lp:inf", "kkt.norm.dual_condition"],
+       statement="Normalized steepest descent under ℓ2, ℓ∞ (sign), ℓ1 (coordinate) and ℓ3 on the "
+                 "exponential loss with η/√(t+1) (η the best of a recorded sweep) tends to that norm's "
+                 "max margin within the proven bound, excluding every other norm of the panel; each is "
+                 "best in its own norm.")
 def test_steepest_descent_tends_to_its_own_norms_max_margin(scale, evidence):
     ds = sparse_binary(scale)
     steps = scale.pick(20_000, 200_000)
@@ -65,14 +80,14 @@ def test_steepest_descent_tends_to_its_own_norms_max_margin(scale, evidence):
         lrs = run.config["eta"] / np.sqrt(np.arange(steps) + 1.0)
         evidence.include(judge(run, norm, tol=decisive_tolerance(refs, norm),
                                bound=exponential_loss_bound(ds, norm, lrs, refs.max_margin(norm)),
-                               name=f"{OPTIMIZER[norm]} → {norm} max margin"))
+                               name=f"{DESCENT[norm]} → {norm} max margin"))
     table = {q: {p: float(runs[p].margin(q)[-1]) for p in runs} for q in runs}
     evidence.record(margin_table=table)
     # a lead, not a tie: more than the references' relative precision (10 × the largest certificate gap)
     lead = 1 + 10 * max(refs.max_margin(q).certificate.rel_gap for q in runs)
     for q in runs:
         rival = max(table[q][p] for p in runs if p != q)
-        evidence.check(f"{OPTIMIZER[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
+        evidence.check(f"{DESCENT[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
                        "each algorithm maximizes its own norm's margin (Gunasekar et al. 2018); the lead must exceed "
                        "the references' precision")
     # negative control: sign descent does not tend to the ℓ1 max margin
@@ -81,10 +96,10 @@ def test_steepest_descent_tends_to_its_own_norms_max_margin(scale, evidence):
     evidence.conclude()
 
 
-@pytest.mark.claim(id="classics.loss_adaptive_steps", paper="Nacson et al. 2019 (AISTATS); Ji & Telgarsky 2021 (ALT)",
-                   lemmas=["lmo.lp:2"],
-                   statement="GD with the loss-adaptive step η/L closes the ℓ2 margin gap at rate 1/t, excluding "
-                             "every other norm of the panel, much faster than any constant step (1/log t).")
+@claim(id="classics.loss_adaptive_steps", papers=("nacson2019", "ji2021a"),
+       lemmas=["lmo.lp:2"],
+       statement="GD with the loss-adaptive step η/L closes the ℓ2 margin gap at rate 1/t, excluding "
+                 "every other norm of the panel, much faster than any constant step (1/log t).")
 def test_loss_adaptive_steps_close_the_gap_much_faster(scale, evidence):
     ds = sparse_binary(scale)
     steps = scale.pick(4_000, 40_000)
