@@ -26,9 +26,10 @@ import math
 import numpy as np
 
 from numerics import norms
-from numerics.references import panel
+from verify import kernel
 from verify.convergence import CERTIFIED, ROUNDING, TOL, ConvergenceRun, moved, rate_checks
-from verify.evidence import FAIL, INCONCLUSIVE, Evidence
+from verify.evidence import Evidence
+from verify.kernel import BALL_RESIDUAL, Rivals, rival_names
 from verify.rates import Rate
 
 RATE = Rate("1/√t", lambda t: 1 / math.sqrt(t),
@@ -38,8 +39,7 @@ RATE = Rate("1/√t", lambda t: 1 / math.sqrt(t),
 def constrained_tolerance(run: ConvergenceRun, claim: str, radius: float, rivals=None) -> float:
     """min(TOL, s_min/4): the standard precision, or a quarter of the least certified separation where the data
     separate the rivals by less (every rival excluded with a factor 2 to spare)."""
-    rivals = _rivals(claim, rivals)
-    s_min = min(run.references.constrained_separation(claim, r, radius).value for r in rivals)
+    s_min = min(run.references.constrained_separation(claim, r, radius).value for r in rival_names(claim, rivals))
     return min(TOL, s_min / 4)
 
 
@@ -48,26 +48,23 @@ def judge_constrained(run: ConvergenceRun, claim: str, radius: float, *, rivals=
     """The evidence that `run` tends to argmin L s.t. ‖θ‖_claim ≤ radius (module docstring); `rivals` default
     to the other norms of the claim's panel, `tol` to `constrained_tolerance`."""
     c = norms.get(claim).name
-    rivals = _rivals(c, rivals)
+    names = rival_names(c, rivals)
     ev = Evidence(name or f"{run.optimizer} → argmin L s.t. ‖θ‖_{c} ≤ {radius:g}")
     ev.config.update(run.config)
-    ev.record(norm=c, radius=radius, steps=run.budget, seconds=run.seconds, rate=RATE.name, rivals=rivals)
+    ev.record(norm=c, radius=radius, steps=run.budget, seconds=run.seconds, rate=RATE.name, rivals=list(names))
     if not moved(ev, run):
         return ev
     refs, ds = run.references, run.data
     ref = refs.constrained(c, radius)
-    separation = {r: refs.constrained_separation(c, r, radius).value for r in rivals}
-    back = {r: refs.constrained_separation(r, c, radius).value for r in rivals}
-    nearest = min(separation, key=separation.get)
-    s_min = separation[nearest]
-    tol = constrained_tolerance(run, c, radius, rivals) if tol is None else float(tol)
+    rivals = Rivals.of(c, names, lambda a, b: refs.constrained_separation(a, b, radius).value)
+    tol = min(TOL, rivals.tolerance) if tol is None else float(tol)
     t, e = run.steps, ref.residual(ds, run.weights)
-    ev.record(minimum=ref.summary(), tol=tol, separations=separation, reverse_separations=back,
-              nearest_rival=nearest, least_separation=s_min, final_residual=e[-1],
+    ev.record(minimum=ref.summary(), tol=tol, final_residual=e[-1],
               final_norm_over_radius=float(norms.get(c).value(run.weights[-1])) / radius)
+    rivals.record(ev)
     ev.trajectory(f"{c}-ball residual", t, e)
-    residuals = {r: refs.constrained(r, radius).residual(ds, run.weights) for r in rivals}
-    for r in rivals:
+    residuals = {r: refs.constrained(r, radius).residual(ds, run.weights) for r in rivals.names}
+    for r in rivals.names:
         ev.trajectory(f"{r}-ball residual", t, residuals[r])
 
     ev.check("reference's certificate tolerance", ref.certificate.rtol, "<=", CERTIFIED,
@@ -78,25 +75,10 @@ def judge_constrained(run: ConvergenceRun, claim: str, radius: float, *, rivals=
              "e(θ) ≥ 0 for every θ: a feasible point has L ≥ L* ≥ the certificate's lower end",
              failure=f"residual {worst:.3g} < 0: a feasible point below the certified minimum; the loss or the "
                      "reference is wrong")
-    ev.check("least separation from a rival over twice the tolerance", s_min, ">", 2 * tol,
-             "every minimiser of a rival ball's problem has residual ≥ s (certified); tol < s_min/2 excludes them",
-             severity=INCONCLUSIVE,
-             failure=f"this data cannot separate the claim from rival {nearest}: separation {s_min:.3g} ≤ 2·tol")
+    kernel.separated(ev, rivals, tol)
     _residual_checks(ev, run, c, radius, e, tol)
-    for r in rivals:
-        if separation[r] > 2 * tol:
-            e_r = float(residuals[r][-1])
-            ev.check(f"{r}-ball residual at T, against the least of the claim's minimisers", e_r, ">=", back[r] / 2,
-                     f"every minimiser of the claim has {r}-ball residual ≥ s({c} → {r}) = {back[r]:.3g}; half of it "
-                     "leaves room for a run still on its way", severity=FAIL if e[-1] > tol else INCONCLUSIVE,
-                     failure=f"the run ends at the {r}-ball minimiser ({r} residual {e_r:.3g} < {back[r] / 2:.3g}) "
-                             f"with {c} residual {e[-1]:.3g}")
+    kernel.excluded(ev, rivals, tol, float(e[-1]), {r: float(residuals[r][-1]) for r in rivals.names}, BALL_RESIDUAL)
     return ev
-
-
-def _rivals(claim: str, rivals) -> list[str]:
-    c = norms.get(claim).name
-    return [norms.get(r).name for r in (panel(c) if rivals is None else rivals) if norms.get(r).name != c]
 
 
 def _residual_checks(ev: Evidence, run: ConvergenceRun, c: str, radius: float, e: np.ndarray, tol: float) -> None:

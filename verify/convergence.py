@@ -39,9 +39,11 @@ from numerics.margins import margins, normalized_margin, signed_points
 from numerics.models import Linear
 from numerics.norms import Norm
 from numerics.optim import Schedule
-from numerics.references import References, panel, references
+from numerics.references import References, references
 from numerics.train import run as train_run
-from verify.evidence import FAIL, INCONCLUSIVE, Evidence
+from verify import kernel
+from verify.evidence import INCONCLUSIVE, Evidence
+from verify.kernel import MARGIN_GAP, Rivals, rival_names
 from verify.rates import Rate, defaults, envelope_growth, rate as as_rate, steps_needed
 
 TOL = 0.05
@@ -199,52 +201,36 @@ def _options(optimizer) -> dict:
             if k != "params" and isinstance(v, (int, float, str, bool, tuple, Norm, type(None)))}
 
 
-def judge(run: ConvergenceRun, claim: str | Norm, *, rivals: tuple[str, ...] | None = None, tol: float | None = None,
-          bound: np.ndarray | None = None, name: str | None = None) -> Evidence:
+def judge(run: ConvergenceRun, claim: str | Norm, *, rivals: tuple[str, ...] | Rivals | None = None,
+          tol: float | None = None, bound: np.ndarray | None = None, name: str | None = None) -> Evidence:
     """The evidence that `run`'s normalized margin in `claim` tends to the max margin (module docstring).
     `rivals` default to the panel of the claim's kind, `tol` to `TOL`; `bound`
     (length T) is an explicit guarantee on g_t after each step (e.g. `templates.exponential_loss_bound`)."""
     c = norms.get(claim)
-    rivals = tuple(norms.get(r).name for r in (panel(c) if rivals is None else rivals) if norms.get(r).name != c.name)
+    names = rivals.names if isinstance(rivals, Rivals) else rival_names(c.name, rivals)
     ev = Evidence(name or f"{run.optimizer} → {c.name} max margin")
     ev.config.update(run.config)
-    ev.record(norm=c.name, steps=run.budget, seconds=run.seconds, rate=run.rate.name, rivals=list(rivals))
+    ev.record(norm=c.name, steps=run.budget, seconds=run.seconds, rate=run.rate.name, rivals=list(names))
     if not _ran(ev, run, c):
         return ev
     refs, ref = run.references, run.references.max_margin(c)
-    separation = {r: refs.separation(c, r).value for r in rivals}
-    back = {r: refs.separation(r, c).value for r in rivals}  # s(c → r): the least r-gap of any claim limit
-    nearest = min(separation, key=separation.get) if rivals else None
-    s_min = separation[nearest] if rivals else math.inf
+    if not isinstance(rivals, Rivals):
+        rivals = Rivals.of(c.name, names, lambda a, b: refs.separation(a, b).value)
     tol = TOL if tol is None else float(tol)
     t, g = run.steps, run.gap(c)
     ev.record(gamma_star=ref.margin, certificate_rel_gap=ref.certificate.rel_gap, solver=ref.solver, tol=tol,
-              separations=separation, reverse_separations=back, nearest_rival=nearest, least_separation=s_min,
               final_margin=run.margin(c)[-1], final_gap=g[-1])
+    rivals.record(ev)
     ev.trajectory(f"{c.name} margin gap", t, g)
-    for r in rivals:
+    for r in rivals.names:
         ev.trajectory(f"{r} margin gap", t, run.gap(r))
     for key, values in run.tracked.items():
         ev.trajectory(key, t, values)
 
     _integrity(ev, run, c, tol)
-    if rivals:
-        ev.check("least separation from a rival over twice the tolerance", s_min, ">", 2 * tol,
-                 "the rivals' limits are at least s_min from the claim's (certified); tol < s_min/2 excludes "
-                 "them all", severity=INCONCLUSIVE,
-                 failure=f"this data cannot separate the claim from rival {nearest}: separation {s_min:.3g} ≤ "
-                         f"2·tol = {2 * tol:.3g}")
+    kernel.separated(ev, rivals, tol)
     _gap_checks(ev, run, c, g, tol)
-    for r in rivals:
-        if separation[r] > 2 * tol:  # only a separated rival can be told apart at this tolerance
-            g_r = float(run.gap(r)[-1])
-            ev.check(f"{r}-gap at T, against the least {r}-gap of the claim's limits", g_r, ">=", back[r] / 2,
-                     f"every limit of the claim has {r}-gap ≥ s({c.name} → {r}) = {back[r]:.3g}; half of it "
-                     "leaves room for a run still on its way", severity=FAIL if g[-1] > tol else INCONCLUSIVE,
-                     failure=f"the run ends at rival {r}'s max margin ({r}-gap {g_r:.3g} < {back[r] / 2:.3g}, "
-                             f"nearer than any of the claim's limits) with {c.name}-gap {g[-1]:.3g}"
-                             + (f" > tol {tol:.3g}" if g[-1] > tol else f" ≤ tol {tol:.3g}: this tolerance is "
-                                "too coarse to tell them apart"))
+    kernel.excluded(ev, rivals, tol, float(g[-1]), {r: float(run.gap(r)[-1]) for r in rivals.names}, MARGIN_GAP)
     _face_checks(ev, run, c)
     if bound is not None:
         bound = np.asarray(bound, dtype=np.float64)
@@ -257,9 +243,8 @@ def judge(run: ConvergenceRun, claim: str | Norm, *, rivals: tuple[str, ...] | N
 def decisive_tolerance(refs: References, claim: str | Norm, rivals: tuple[str, ...] | None = None) -> float:
     """s_min/4: the checklist's tolerance for a claim on this data — the largest that excludes every rival
     (tol < s_min/2) with a factor 2 to spare. It follows the data: at another scale it is recomputed."""
-    c = norms.get(claim)
-    rivals = [r for r in (panel(c) if rivals is None else rivals) if norms.get(r).name != c.name]
-    return min(refs.separation(c, r).value for r in rivals) / 4
+    c = norms.get(claim).name
+    return min(refs.separation(c, r).value for r in rival_names(c, rivals)) / 4
 
 
 def moved(ev: Evidence, run: ConvergenceRun) -> bool:
@@ -358,7 +343,14 @@ def _face_checks(ev: Evidence, run: ConvergenceRun, c: Norm) -> None:
     so at least the true gap). Polyhedral, spectral and nuclear balls get no upper bound: their directions are
     recorded, not judged."""
     face = run.references.face(c)
-    distance = run.references.face_bounds(c, run.weights[-1]).upper
+    bounds = run.references.face_bounds(c, run.weights[-1])
+    ev.check("the reference lies in its own optimal face", float(bounds is not None), "==", 1.0,
+             "W* has unit norm and margin γ* above F's floor γ*(1 − rtol): it is a point of F",
+             failure=f"the {c.name} reference is not in its own optimal face (norm above 1 or margin below the "
+                     "floor): the reference or the face is wrong")
+    if bounds is None:
+        return
+    distance = bounds.upper
     ev.record(face_distance=distance)
     Z, _, _ = signed_points(run.data)
     lipschitz = float(np.sqrt((Z.multiply(Z) if hasattr(Z, "multiply") else Z**2).sum(axis=1).max()))

@@ -43,7 +43,8 @@ from numerics.models import Linear
 from numerics.optim import homogeneity, inverse_sqrt, measured_homogeneity
 from numerics.optim.resolve import build, optimizer_factory
 from numerics.references import panel, references
-from verify.convergence import ConvergenceRun, converge, decisive_tolerance, heading, judge
+from verify.convergence import ConvergenceRun, converge, heading, judge
+from verify.kernel import Rivals
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Evidence, plain
 
 KINDS = ("binary", "multiclass")
@@ -236,7 +237,7 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     `norms` replaces the panel (each norm then judged against the others): e.g. adding `schatten:1.5` and
     `schatten:3` to the multiclass panel — not the default, because on this data they sit within 0.009–0.012 of
     Frobenius (certified), which would cut Frobenius' decisive tolerance to ~0.002 (no data with ≤ 10 classes
-    separates them from it by more than 0.098: `verify.test_fan`). Bad input raises `OptimizerError` naming the
+    separates them from it by more than 0.098: `verify/claims/fan.py`). Bad input raises `OptimizerError` naming the
     cause."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {KINDS}")
@@ -267,10 +268,12 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     run = converge(make, ds, steps=steps, schedule=schedule, rate=rate, seed=seed, device=device, natural=True,
                    scheduler=scheduler)
     refs, h = references(ds), heading(run)
-    tolerances = {c: decisive_tolerance(refs, c, norms) for c in norms}
-    separations = {c: {r: refs.separation(c, r).value for r in norms if r != c} for c in norms}
-    judged = {c: judge(h, c, rivals=norms, tol=tolerances[c], name=f"{name} heading → {c} max margin") for c in norms}
-    iterate = {c: judge(run, c, rivals=norms, tol=tolerances[c], name=f"{name} → {c} max margin") for c in norms}
+    rivals = {c: Rivals.of(c, norms, lambda a, b: refs.separation(a, b).value) for c in norms}
+    tolerances = {c: rivals[c].tolerance for c in norms}
+    separations = {c: dict(rivals[c].separation) for c in norms}
+    judged = {c: judge(h, c, rivals=rivals[c], tol=tolerances[c], name=f"{name} heading → {c} max margin")
+              for c in norms}
+    iterate = {c: judge(run, c, rivals=rivals[c], tol=tolerances[c], name=f"{name} → {c} max margin") for c in norms}
     return Fingerprint(name, {"lr": lr, **options}, kind, run, judged, iterate, tolerances, separations, degree,
                        gradient_norms(run), h)
 

@@ -1,0 +1,117 @@
+"""The one verdict kernel: "a quantity q_c(θ_t) tends to 0 at rate r, against the rivals r₁…r_m at certified
+separations".
+
+A claim's quantity is what its theorem says vanishes — the relative margin gap to the max margin in ‖·‖_c
+(`verify.convergence.judge`), the residual against the minimiser over the c-ball (`verify.constrained`) — and each
+rival r is the same statement for another norm, with its own quantity q_r. Two certified numbers per rival decide:
+
+    s(r → c): the least q_c that any limit of r can have;   s(c → r): the least q_r that any limit of c can have.
+
+The kernel's checks, shared by every judge:
+  `separated`  s_min = min_r s(r → c) > 2·tol, else INCONCLUSIVE: this data cannot tell the claim from r;
+  `excluded`   for every rival separated at this tolerance, q_r(θ_T) ≥ s(c → r)/2 — below it the run ends nearer
+               r's limit than any of the claim's can be: a FAIL if q_c(θ_T) > tol, else INCONCLUSIVE (the tolerance
+               is too coarse to tell them apart).
+The rate of q_c → 0 is `verify.convergence.rate_checks`. The decisive tolerance is s_min/4 (`Rivals.tolerance`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from numerics import norms
+from numerics.references import panel
+from verify.evidence import FAIL, INCONCLUSIVE, Evidence
+
+
+def rival_names(claim: str, rivals=None) -> tuple[str, ...]:
+    """The rivals of a claim about norm `claim`: `rivals` (default: the panel of its kind), less the claim."""
+    c = norms.get(claim).name
+    named = panel(c) if rivals is None else rivals
+    return tuple(dict.fromkeys(n for n in (norms.get(r).name for r in named) if n != c))
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How a quantity and a rival's limit are named in the evidence."""
+
+    of: Callable[[str], str]
+    """The quantity in a norm, e.g. "linf-gap"."""
+    limit: Callable[[str], str]
+    """A rival's limit, e.g. "rival linf's max margin"."""
+    claims_limits: str
+    """The claim's own limits, e.g. "the claim's limits"."""
+
+
+MARGIN_GAP = Quantity(lambda r: f"{r}-gap", lambda r: f"rival {r}'s max margin", "the claim's limits")
+BALL_RESIDUAL = Quantity(lambda r: f"{r}-ball residual", lambda r: f"the {r}-ball minimiser",
+                         "the claim's minimisers")
+
+
+@dataclass(frozen=True)
+class Rivals:
+    """The claim's norm, its rivals, and the certified separations both ways (each computed once)."""
+
+    claim: str
+    names: tuple[str, ...]
+    separation: Mapping[str, float]
+    """s(r → c): the least claim-quantity any limit of r can have."""
+    back: Mapping[str, float]
+    """s(c → r): the least r-quantity any limit of the claim can have."""
+
+    @classmethod
+    def of(cls, claim: str, rivals, separation: Callable[[str, str], float]) -> Rivals:
+        """`separation(c, r)` = s(r → c), certified (e.g. `References.separation(c, r).value`)."""
+        c = norms.get(claim).name
+        names = rival_names(c, rivals)
+        return cls(c, names, {r: separation(c, r) for r in names}, {r: separation(r, c) for r in names})
+
+    @property
+    def nearest(self) -> str | None:
+        return min(self.separation, key=self.separation.get) if self.names else None
+
+    @property
+    def least(self) -> float:
+        """s_min: the least separation of a rival from the claim (∞ without rivals)."""
+        return self.separation[self.nearest] if self.names else float("inf")
+
+    @property
+    def tolerance(self) -> float:
+        """s_min/4: the largest tolerance that excludes every rival (tol < s_min/2) with a factor 2 to spare."""
+        return self.least / 4
+
+    def record(self, ev: Evidence) -> None:
+        ev.record(separations=dict(self.separation), reverse_separations=dict(self.back), nearest_rival=self.nearest,
+                  least_separation=self.least)
+
+
+def separated(ev: Evidence, rivals: Rivals, tol: float) -> None:
+    """The check that the data can tell the claim from its nearest rival at this tolerance: s_min > 2·tol."""
+    if not rivals.names:
+        return
+    ev.check("least separation from a rival over twice the tolerance", rivals.least, ">", 2 * tol,
+             "the rivals' limits are at least s_min from the claim's (certified); tol < s_min/2 excludes them all",
+             severity=INCONCLUSIVE, failure=f"this data cannot separate the claim from rival {rivals.nearest}: "
+                                            f"separation {rivals.least:.3g} ≤ 2·tol = {2 * tol:.3g}")
+
+
+def excluded(ev: Evidence, rivals: Rivals, tol: float, final: float, finals: Mapping[str, float],
+             quantity: Quantity) -> None:
+    """For every rival separated at `tol`: its quantity at T (`finals[r]`) against half of s(c → r), the least any
+    of the claim's limits has; `final` is the claim's own quantity at T."""
+    c = rivals.claim
+    for r in rivals.names:
+        if rivals.separation[r] <= 2 * tol:  # only a separated rival can be told apart at this tolerance
+            continue
+        q_r, half = float(finals[r]), rivals.back[r] / 2
+        ev.check(f"{quantity.of(r)} at T, against the least {quantity.of(r)} of {quantity.claims_limits}", q_r, ">=",
+                 half, f"every limit of the claim has {quantity.of(r)} ≥ s({c} → {r}) = {rivals.back[r]:.3g}; half "
+                       "of it leaves room for a run still on its way", severity=FAIL if final > tol else INCONCLUSIVE,
+                 failure=f"the run ends at {quantity.limit(r)} ({quantity.of(r)} {q_r:.3g} < {half:.3g}, nearer than "
+                         f"any of {quantity.claims_limits}) with {quantity.of(c)} {final:.3g}"
+                         + (f" > tol {tol:.3g}" if final > tol else f" ≤ tol {tol:.3g}: this tolerance is too coarse "
+                            "to tell them apart"))
+
+
+__all__ = ["BALL_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "excluded", "rival_names", "separated"]
