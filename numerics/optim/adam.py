@@ -12,6 +12,9 @@ class Adam(RuleOptimizer):
     """Adam (Kingma & Ba 2015) with torch's defaults and order of operations; `lr` may be a tensor over the
     configurations (`batch_dims`)."""
 
+    homogeneity = 0
+    """Scale-free (while |g| ≫ ε): m/√v is unchanged when every gradient is multiplied by c > 0."""
+
     def __init__(self, params, lr=1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, *,
                  batch_dims: int = 0):
         if not 0 <= betas[0] < 1 or not 0 <= betas[1] < 1:

@@ -13,28 +13,22 @@ from __future__ import annotations
 
 import torch
 
-from numerics.optim.adam import Adam
-from numerics.optim.fast import PRGD, DualAcceleration
-from numerics.optim.noisy import NoisySGD
-from numerics.optim.steepest import SteepestDescent
-
-LINEAR = (torch.optim.SGD, NoisySGD)
-SCALE_FREE = tuple(getattr(torch.optim, name) for name in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
-                                                            "Adagrad", "Adafactor", "Rprop", "Muon")
-                   if hasattr(torch.optim, name)) + (Adam,)
+LINEAR = ("SGD",)
+SCALE_FREE = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adafactor", "Rprop", "Muon")
+KNOWN = {**{name: 1 for name in LINEAR}, **{name: 0 for name in SCALE_FREE}}
+"""torch's own optimizers, which declare nothing: the suite's declare theirs (`homogeneity`, a property of
+`numerics.optim.RuleOptimizer` and of each optimizer class of `numerics.optim`); a third-party class is measured
+(`measured_homogeneity`)."""
 
 
 def homogeneity(optimizer: torch.optim.Optimizer) -> int | None:
-    """1 (linear in the gradient), 0 (scale-free) or None (unknown); see the module docstring."""
-    if isinstance(optimizer, (PRGD, DualAcceleration)):
-        return optimizer.gradient_degree
-    if isinstance(optimizer, SteepestDescent):
-        kinds = {group["normalized"] for group in optimizer.param_groups}
-        return None if len(kinds) > 1 else (0 if kinds == {True} else 1)
-    if isinstance(optimizer, LINEAR):
-        return 1
-    if isinstance(optimizer, SCALE_FREE):
-        return 0
+    """1 (linear in the gradient), 0 (scale-free) or None (unknown); see the module docstring. The optimizer's
+    own declaration first (a `homogeneity` attribute), then torch's classes (`KNOWN`, through the class's bases)."""
+    if hasattr(type(optimizer), "homogeneity"):
+        return optimizer.homogeneity
+    for cls in type(optimizer).__mro__:
+        if cls.__module__.startswith("torch.optim") and cls.__name__ in KNOWN:
+            return KNOWN[cls.__name__]
     return None
 
 

@@ -19,6 +19,9 @@ class NoisySGD(RuleOptimizer, torch.optim.SGD):
     (`label_noise=σ`, applied through `perturb`): the rule `numerics.optim.rules.sgd`. Seeded: its own generator
     draws every ξ."""
 
+    homogeneity = 1
+    """Linear in the gradient, as SGD (its noise aside)."""
+
     def __init__(self, params, lr, *, label_noise=0.0, gaussian_noise=0.0, batch_dims: int = 0, seed: int = 0,
                  **sgd_options):
         unsupported = {k: v for k, v in sgd_options.items() if k in ("dampening", "maximize") and v}

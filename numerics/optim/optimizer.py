@@ -34,6 +34,13 @@ class RuleOptimizer(torch.optim.Optimizer):
         return [self.rule(g, self.batch_dims(g) if batch_dims is None else batch_dims) for g in self.param_groups]
 
     @property
+    def homogeneity(self) -> int | None:
+        """d with steps(c·∇L) = c^d·steps(∇L) over a whole run (`numerics.optim.homogeneity`): 1 linear, 0
+        scale-free, None unknown. By default the rules' common `gradient_degree`; optimizers whose state (a momentum
+        buffer) keeps the degree without being a function of the current gradient alone declare their own."""
+        return self.gradient_degree
+
+    @property
     def gradient_degree(self) -> int | None:
         """d with step(c·g) = c^d·step(g) for c > 0 when every group's step depends on the current gradient alone
         (the same d for all), else None: the engine then may train on ∇log L = ∇L/L (`numerics.train`)."""

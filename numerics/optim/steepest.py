@@ -54,6 +54,12 @@ class SteepestDescent(RuleOptimizer):
         self.seed = seed
         self._start = torch.Generator().manual_seed(seed)
 
+    @property
+    def homogeneity(self) -> int | None:
+        """0 when every group is normalized (scale-free), 1 when none is (linear), None for a mix."""
+        kinds = {group["normalized"] for group in self.param_groups}
+        return None if len(kinds) > 1 else (0 if kinds == {True} else 1)
+
     def rule(self, group: dict, batch_dims: int) -> rules.Rule:
         return rules.steepest_descent(group["norm"], momentum=group["momentum"], nesterov=group["nesterov"],
                                       normalized=group["normalized"], weight_decay=group["weight_decay"],
