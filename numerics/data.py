@@ -241,6 +241,14 @@ def cai2024_five_points() -> Dataset:
                    description="Cai et al. 2024 five points", teacher=np.array([1.0, 0.0, 0.0]))
 
 
+def touching_faces() -> Dataset:
+    """Two points whose signed points are z₁ = (1, 0), z₂ = (1, ½): the ℓ∞ max-margin face is the segment
+    {(1, t) : t ∈ [0, 1]} (margin 1), which holds the ℓ2 max-margin solution (1, 0) at its end, so no run can tell
+    ℓ2 from ℓ∞ here (s(ℓ∞ → ℓ2) = 0), while an interior-point solver returns the segment's centre, ℓ2-margin gap
+    1 − 1/√1.25 ≈ 0.106 from (1, 0): data on which a separation taken from the solver's point is wrong."""
+    return Dataset(np.array([[1.0, 0.0], [-1.0, -0.5]]), np.array([1, -1]), description="touching ℓ2/ℓ∞ faces")
+
+
 def xor(per_cluster: int, *, noise: float = 0.1, seed: int) -> Dataset:
     """Four Gaussian clusters at (±1, ±1) labelled y = sign(x₁x₂): separable by a two-layer network,
     not by a linear one."""
@@ -273,7 +281,7 @@ def cyclic_shifts(base, description: str = "") -> Dataset:
     n = MK points. The data are invariant under the joint shift (x, c) → (Sx, c + 1), and every norm here is
     invariant under W → SWS⁻¹ (Schatten norms: S is orthogonal; entrywise norms: S permutes entries), so a unique
     max-margin solution is circulant, W = Σ_t w_t S^t: its singular values are the moduli of the DFT of w and its
-    entries the w_t, each K times (Fan, Schmidt, Thrampoulidis 2025 claims, `verify/test_fan.py`)."""
+    entries the w_t, each K times (Fan, Schmidt, Thrampoulidis 2025 claims, `verify/claims/fan.py`)."""
     base = np.atleast_2d(np.asarray(base, dtype=np.float64))
     if base.ndim != 2 or base.shape[1] < 2:
         raise InvalidDataError(f"base points must form an M × K array with K ≥ 2 classes; got shape {base.shape}")

@@ -331,11 +331,14 @@ class OptimalFace:
 
     def distance(self, W) -> float:
         """Euclidean distance from W/‖W‖ to F (the upper bound of `bounds`; exact up to solver accuracy
-        when the projection succeeded)."""
-        return self.bounds(W).upper
+        when the projection succeeded); NaN when no point of F is known (`bounds` is None)."""
+        bounds = self.bounds(W)
+        return math.nan if bounds is None else bounds.upper
 
-    def bounds(self, W) -> FaceDistance:
-        """Lower and upper bounds on the Euclidean distance from W/‖W‖ to F (see the class docstring)."""
+    def bounds(self, W) -> FaceDistance | None:
+        """Lower and upper bounds on the Euclidean distance from W/‖W‖ to F (see the class docstring); None when
+        neither the projection nor the reference maximiser is a point of F (the reference left its own face:
+        a wrong reference, which the caller reports)."""
         P = self._direction(W)
         V, projected = self.reference.W, False
         self._point.value = P.ravel()

@@ -67,7 +67,7 @@ class References:
             self._faces[name] = OptimalFace(self.data, norm=name, reference=self.max_margin(name))
         return self._faces[name]
 
-    def face_bounds(self, norm: str | Norm, W) -> FaceDistance:
+    def face_bounds(self, norm: str | Norm, W) -> FaceDistance | None:
         """Bounds on the distance from W/‖W‖ to the optimal face (`OptimalFace.bounds`: one convex projection),
         kept by W's bytes; a stored point of the face is re-checked to lie in it (`OptimalFace.bounds_at`)."""
         face, W = self.face(norm), np.ascontiguousarray(W, dtype=np.float64)
@@ -75,7 +75,7 @@ class References:
         return self._persisted("face", {"norm": face.norm.name, "W": direction}, lambda: face.bounds(W),
                                lambda b: ({"projected": b.projected}, {"point": b.point}),
                                lambda meta, arrays: face.bounds_at(W, arrays["point"], meta["projected"]),
-                               store=lambda b: b.point is not None)
+                               store=lambda b: b is not None and b.point is not None)
 
     def separation(self, claim: str | Norm, rival: str | Norm) -> Separation:
         """s(rival → claim): the smallest relative claim-margin gap of any limit of the rival."""

@@ -29,14 +29,15 @@ def test_closed_forms_on_one_point(claim, rival, value):
 
 
 def test_touching_faces_give_zero_whatever_point_the_solver_returns():
-    """z = (1, 0): the ℓ∞ face is the segment {(1, t) : |t| ≤ 1}, which holds the ℓ2 maximiser (1, 0). The
-    ℓ∞ reference may return any point of it; the separation is the face's, so it is 0 both ways."""
-    ds = data.Dataset(np.array([[1.0, 0.0], [-1.0, 0.0]]), np.array([1, -1]))
+    """`data.touching_faces`: the ℓ∞ face is the segment {(1, t) : t ∈ [0, 1]}, which holds the ℓ2 maximiser (1, 0)
+    at its end, while the solver returns a point inside it whose ℓ2 gap is ≈ 0.11. The separation is the face's,
+    so it is 0 both ways; one taken from the solver's point (a mutant in the table) would be 0.11."""
+    ds = data.touching_faces()
     refs = references(ds)
     assert refs.separation("l2", "linf").value == pytest.approx(0, abs=1e-6)
     assert refs.separation("linf", "l2").value == pytest.approx(0, abs=1e-6)
-    shifted = np.array([1.0, 0.7])  # a point of the ℓ∞ face whose ℓ2 gap is large: not the face's least
-    assert 1 - normalized_margin(ds.X, ds.y, shifted, "l2") / refs.max_margin("l2").margin > 0.1
+    solver_point = refs.max_margin("linf").W
+    assert 1 - normalized_margin(ds.X, ds.y, solver_point, "l2") / refs.max_margin("l2").margin > 0.1
 
 
 def test_the_separation_is_at_most_the_rival_maximisers_gap():

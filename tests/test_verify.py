@@ -125,6 +125,12 @@ def test_fails(evidence):
     evidence.check("x", 3.0, "<=", 2.0, "because")
     evidence.conclude()
 
+@claim(id="several_counterexamples", **META)
+def test_several_counterexamples(evidence):
+    evidence.check("x", 1.0, "<=", 2.0, "because")
+    raise ExceptionGroup("hypothesis found 2 distinct failures", [AssertionError("fails on data set A"),
+                                                                  AssertionError("fails on data set B")])
+
 @claim(id="errors", **META)
 def test_errors(evidence):
     evidence.check("x", 1.0, "<=", 2.0, "because")
@@ -164,15 +170,17 @@ def test_plugin_reports_every_outcome_and_survives_xdist(pytester, workers):
     claims = {c["id"]: c for c in json.loads((pytester.path / "evidence.json").read_text())["claims"]}
     assert {k: v["outcome"] for k, v in claims.items()} == {
         "ok": "PASS", "no_evidence": "FAIL", "not_concluded": "FAIL", "fails": "FAIL", "errors": "ERROR",
+        "several_counterexamples": "FAIL",
         "skips": "SKIP", "known": "XFAIL", "undecided": "INCONCLUSIVE", "known_but_undecided": "INCONCLUSIVE"}
     assert claims["ok"]["evidence"]["measured"] == {"value": 1.5}
     assert claims["ok"]["evidence"]["checks"][1]["negative"] is True
     assert "no verdict" in claims["no_evidence"]["reason"] and "conclude" in claims["not_concluded"]["reason"]
     assert "no verdict at this scale" in claims["skips"]["reason"] and "3 > 2" in claims["known"]["reason"]
     assert claims["errors"]["evidence"]["checks"][0]["passed"]  # what was measured before the error is kept
+    assert "data set A" in claims["several_counterexamples"]["reason"]  # assertions grouped: FAIL, with each one
     assert claims["undecided"]["evidence"]["reasons"] == ["budget too small"]
     assert claims["ok"]["evidence"]["checks"][-1]["name"] == "lemma lmo.fro: numeric check"  # cited lemmas checked
-    result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 3 fail, 2 inconclusive, 1 error, 1 skip, 1 xfail*"])
+    result.stdout.fnmatch_lines(["*claims checklist*", "*1 pass, 4 fail, 2 inconclusive, 1 error, 1 skip, 1 xfail*"])
     assert claims["known"]["evidence"]["verdict"] == "FAIL"  # XFAIL: the failure measured, as marked
     assert all(c["provenance"]["seed"] == 0 and c["provenance"]["versions"] for c in claims.values())
     validate_against_the_schema(json.loads((pytester.path / "evidence.json").read_text()))

@@ -1,5 +1,6 @@
 """What the claim files share: the seed, the optimizers in the papers' language, step-size sweeps recorded in
-the evidence, formulas taken from the lemmas, and the mark of a claim measured not to hold."""
+the evidence, formulas taken from the lemmas, the mark of a claim measured not to hold, and hypothesis's
+counterexamples as evidence."""
 
 from __future__ import annotations
 
@@ -62,3 +63,13 @@ def known_failure(reason: str, scale: str | None = None):
 def unit_scale(ds: Dataset) -> Dataset:
     """The data rescaled to max |x_ij| = 1: claims about directions do not depend on the scale, a fixed step does."""
     return ds.scaled(1 / np.abs(ds.X).max())
+
+
+def counterexamples(failure: BaseException) -> list[str]:
+    """Each falsifying example hypothesis reported, with its notes (the data set); a failure that is no
+    assertion (a solver's error on a generated data set) is raised again, as what it is."""
+    if isinstance(failure, BaseExceptionGroup):
+        return [text for part in failure.exceptions for text in counterexamples(part)]
+    if not isinstance(failure, AssertionError):
+        raise failure
+    return [str(failure) + "\n" + "\n".join(getattr(failure, "__notes__", []))]

@@ -74,6 +74,45 @@ def cold_power_iteration(mp):
     mp.setattr(rules, "power_iteration", lambda G, v, iters=1: warm(G, namespace(v).ones_like(v), iters))
 
 
+def newton_schulz_once(mp):
+    from numerics.optim import lmo, rules
+
+    honest = lmo.newton_schulz
+    mp.setattr(rules, "newton_schulz", lambda G, steps=12: honest(G, 1))
+
+
+def separation_from_the_solver_point(mp):
+    from numerics import norms
+    from numerics.margins import normalized_margin
+
+    honest = references_module.separation
+
+    def from_the_point(ds, claim, rival, **kw):
+        W = rival.W  # one point of the rival's face, where the least c-gap over the face is asked
+        gap = 1 - normalized_margin(ds.X, ds.y, W, norms.get(claim.norm)) / claim.certificate.lower
+        return dataclasses.replace(honest(ds, claim, rival, **kw), value=max(0.0, float(gap)))
+
+    mp.setattr(references_module, "separation", from_the_point)
+
+
+def separation_check_skipped(mp):
+    from verify import kernel
+
+    mp.setattr(kernel, "separated", lambda ev, rivals, tol: None)  # s_min > 2·tol is never asked
+
+
+def face_floor_above_the_margin(mp):
+    from numerics.margins import OptimalFace
+
+    honest = OptimalFace.__init__
+
+    def raised(self, *args, **kw):
+        honest(self, *args, **kw)
+        self.floor = self.reference.margin * 1.001  # F = {margin ≥ 1.001γ*}: empty, the reference outside it
+
+    mp.setattr(OptimalFace, "__init__", raised)
+
+
 def face_distance_zero(mp):
     from numerics.margins import FaceDistance, OptimalFace
 

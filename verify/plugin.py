@@ -191,8 +191,8 @@ def pytest_runtest_makereport(item, call):
         return
     if report.when == "call" and call.excinfo is not None and call.excinfo.errisinstance(ClaimInconclusive):
         report.user_properties.append((INCONCLUSIVE_KEY, True))  # the data or the budget cannot tell
-    elif report.when == "call" and call.excinfo is not None and not call.excinfo.errisinstance(
-            (AssertionError, pytest.skip.Exception)):
+    elif report.when == "call" and call.excinfo is not None and not (
+            call.excinfo.errisinstance(pytest.skip.Exception) or _failed_checks(call.excinfo.value)):
         report.user_properties.append((ERROR_KEY, call.excinfo.typename))  # an exception, not a failed check
     if report.when != "teardown":
         return
@@ -203,6 +203,14 @@ def pytest_runtest_makereport(item, call):
         why = "does not use the `evidence` fixture" if ev is None else "never called evidence.conclude()"
         report.outcome, report.longrepr = "failed", f"{NO_VERDICT} {item.nodeid} {why}"
         report.user_properties.append((NO_VERDICT_KEY, True))
+
+
+def _failed_checks(error: BaseException) -> bool:
+    """Whether `error` is a failed check: an AssertionError, or a group of them (hypothesis reports several
+    distinct counterexamples as one ExceptionGroup) — a FAIL with each one, not an ERROR."""
+    if isinstance(error, BaseExceptionGroup):
+        return all(_failed_checks(part) for part in error.exceptions)
+    return isinstance(error, AssertionError)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -15,11 +15,13 @@ import numpy as np
 from numerics import data
 from numerics.optim import loss_adaptive
 from numerics.references import references
+from numerics.separation import SEPARATION_RTOL
 from verify import mutants
 from numerics.optim import SteepestDescent
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
 from verify.kit import SEED, best_step, gd, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
+from verify.evidence import INCONCLUSIVE
 from verify.templates import exponential_loss_bound
 
 DESCENT = {"l2": "normalized GD", "linf": "sign descent", "l1": "coordinate descent", "lp:3": "ℓ3 steepest descent",
@@ -44,7 +46,12 @@ def sparse_binary(scale):
                        changes_references=True),
                 Mutant("certificate tolerance of 0.5", "references are accepted at a relative duality gap of 0.5",
                        VERIFIER, "looser than the suite's", patch=mutants.loose_certificates,
-                       changes_references=True)],
+                       changes_references=True),
+                Mutant("separation from the rival's solver point", "s(r → c) is the c-gap of the rival's solver "
+                       "point, not the least over its optimal face", VERIFIER, "where ℓ∞'s face holds W*_ℓ2",
+                       patch=mutants.separation_from_the_solver_point, changes_references=True),
+                Mutant("separation check skipped", "judge never asks s_min > 2·tol", VERIFIER,
+                       "where the faces touch", patch=mutants.separation_check_skipped)],
        lemmas=["lmo.lp:2", "kkt.l2.binary"],
        statement="GD with a constant step on the logistic loss tends to the ℓ2 max-margin direction, "
                  "with a margin gap that shrinks like 1/log t, excluding the limits of coordinate and "
@@ -58,13 +65,26 @@ def test_gd_tends_to_the_l2_max_margin_like_one_over_log_t(scale, evidence, seam
     # negative control: sign descent tends to the ℓ∞ max margin, which every ℓ2 limit misses by the separation
     control = converge(steepest("linf"), ds, steps=steps, seed=SEED)
     evidence.include(judge(control, "l2", rivals=COMMON, tol=tol, name="sign descent → ℓ2 max margin"), expect="FAIL")
+    # where the rival's optimal face touches the claim's solution no run can exclude the rival: on data whose ℓ∞
+    # face (a segment) holds W*_ℓ2 the separation is 0 and an ℓ2 claim is INCONCLUSIVE, never PASS. Normalized GD
+    # there reaches the tolerance at its rate (measured: gap 3e-4 at 3·10⁴ steps), so the separation alone decides
+    touching = data.touching_faces()
+    s = references(touching).separation("l2", "linf").value
+    evidence.check("s(linf → l2) where ℓ∞'s face holds W*_ℓ2", s, "<=", SEPARATION_RTOL,
+                   "(1, 0) lies on ℓ∞'s face {(1, t): t ∈ [0, 1]}: s = 0, to the bracket's precision")
+    evidence.include(judge(converge(steepest("l2"), touching, steps=steps, seed=SEED), "l2", rivals=("linf",),
+                           tol=tol), expect=INCONCLUSIVE,
+                     name="normalized GD → ℓ2 max margin, rival ℓ∞, where the faces touch")
     evidence.conclude()
 
 
 @claim(id="classics.steepest_descent_own_norm", papers=("gunasekar2018",),
        mutants=[Mutant("margin metric in another norm",
                        "the run's margins are measured in ℓ2 (Frobenius) whatever the claim", VERIFIER,
-                       "margin metric disagrees with a direct computation", patch=mutants.margin_in_another_norm)],
+                       "margin metric disagrees with a direct computation", patch=mutants.margin_in_another_norm),
+                Mutant("reference outside its own face", "OptimalFace's floor is 1.001γ*: the certified maximiser "
+                       "is no point of its face", VERIFIER, "not in its own optimal face",
+                       patch=mutants.face_floor_above_the_margin, changes_references=True)],
        lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:3", "lmo.lp:inf", "kkt.norm.dual_condition"],
        statement="Normalized steepest descent under ℓ2, ℓ∞ (sign), ℓ1 (coordinate) and ℓ3 on the "
                  "exponential loss with η/√(t+1) (η the best of a recorded sweep) tends to that norm's "

@@ -21,7 +21,7 @@ from hypothesis import given, note, settings
 from numerics import data, strategies
 from numerics.references import references
 from verify.claim import claim
-from verify.kit import SEED, best_step, steepest, unit_scale
+from verify.kit import SEED, best_step, counterexamples, steepest, unit_scale
 from verify.convergence import converge, decisive_tolerance, judge
 from verify.evidence import INCONCLUSIVE, Evidence
 
@@ -47,8 +47,8 @@ def fuzz(evidence, strategy, norm, examples: int):
 
     try:
         claim()
-    except AssertionError as failure:
-        evidence.record(falsifying_example=str(failure) + "\n" + "\n".join(getattr(failure, "__notes__", [])))
+    except (AssertionError, ExceptionGroup) as failure:  # several distinct failures come as one group
+        evidence.record(falsifying_examples=counterexamples(failure))
     evidence.record(examples=seen)
     evidence.check("data sets judged", len(seen), ">=", examples, "the hypothesis budget")
     evidence.check("data sets with a FAIL verdict", sum(s["verdict"] == "FAIL" for s in seen), "==", 0,
