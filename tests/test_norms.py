@@ -10,11 +10,10 @@ from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from numerics import norms
+from numerics.norms import Norm
 
-VECTOR = ["l1", "l2", "linf", "lp:3", "lp:1.5"]
-MATRIX = ["fro", "spectral", "nuclear", "entry_l1", "entry_linf", "schatten:3", "schatten:1.5",
-          "op_linf", "op_l1", "row_linf_sum", "col_linf_sum"]
-ALL = VECTOR + MATRIX
+ALL = norms.examples()
+"""Every norm the registered families declare: a newly registered norm is checked with no edit here."""
 
 
 @st.composite
@@ -27,9 +26,8 @@ def gradients(draw, ndim: int):
     return torch.as_tensor(base * 10.0 ** draw(st.integers(-6, 6)))
 
 
-@pytest.mark.parametrize("name", ALL)
 @given(data=st.data())
-def test_lmo_attains_the_dual_norm_inside_the_unit_ball(name, data):
+def check_lmo_attains_the_dual_norm_inside_the_unit_ball(name, data):
     norm = norms.get(name)
     g = data.draw(gradients(norm.ndim))
     d = norm.lmo(g)
@@ -40,8 +38,7 @@ def test_lmo_attains_the_dual_norm_inside_the_unit_ball(name, data):
     assert bool((norm.value(d) <= 1 + 1e-12).all())
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_dual_norm_is_the_support_function_of_the_cvxpy_ball(name):
+def check_dual_norm_is_the_support_function_of_the_cvxpy_ball(name):
     """‖g‖_* = max{<g, d> : ‖d‖ ≤ 1} solved by cvxpy on the norm's own atom: checks dual map and atom together."""
     norm = norms.get(name)
     g = np.random.default_rng(0).standard_normal((3, 4) if norm.ndim == 2 else (5,))
@@ -53,8 +50,7 @@ def test_dual_norm_is_the_support_function_of_the_cvxpy_ball(name):
     assert float(norm.cvxpy(cp.Constant(g)).value) == pytest.approx(float(norm.value(g)), rel=1e-12)
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_dual_of_dual_is_itself_names_round_trip_and_numpy_agrees_with_torch(name):
+def check_dual_of_dual_is_itself_names_round_trip_and_numpy_agrees_with_torch(name):
     norm = norms.get(name)
     assert norm.dual.dual is norm
     assert norms.get(norm.name) is norm and norms.get(norm.dual.name) is norm.dual
@@ -79,8 +75,7 @@ def test_value_matches_numpy(name, reference):
     assert norm.value(x) == pytest.approx(reference(x), rel=1e-13)
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_lmo_of_zero_is_zero(name):
+def check_lmo_of_zero_is_zero(name):
     norm = norms.get(name)
     g = torch.zeros((2, 3, 4) if norm.ndim == 2 else (2, 5), dtype=torch.float64)
     assert bool((norm.lmo(g) == 0).all())
@@ -160,17 +155,16 @@ def test_nuclear_lmo_is_the_top_singular_pair():
     assert norms.get("nuclear").lmo(G).tolist() == [[0.0, 0.0], [0.0, 1.0]]
 
 
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("scale", [1e-300, 1e300])
-def test_no_under_or_overflow_at_extreme_scales(name, scale):
+def check_no_under_or_overflow_at_extreme_scales(name):
     """Late in training gradients are of order e^{−margin}: value, dual and LMO must stay exact there."""
     norm = norms.get(name)
     g = torch.tensor([[1.0, 2.0, 0.0], [3.0, -4.0, 0.5]] if norm.ndim == 2 else [1.0, 2.0, -3.0, 0.0],
                      dtype=torch.float64)
-    d = norm.lmo(g * scale)
-    np.testing.assert_allclose(d.numpy(), norm.lmo(g).numpy(), rtol=1e-12, atol=1e-15)
-    assert float(norm.value(g * scale)) == pytest.approx(scale * float(norm.value(g)), rel=1e-12)
-    assert float(norm.dual_norm(g * scale)) == pytest.approx(scale * float(norm.dual_norm(g)), rel=1e-12)
+    for scale in (1e-300, 1e300):
+        d = norm.lmo(g * scale)
+        np.testing.assert_allclose(d.numpy(), norm.lmo(g).numpy(), rtol=1e-12, atol=1e-15)
+        assert float(norm.value(g * scale)) == pytest.approx(scale * float(norm.value(g)), rel=1e-12)
+        assert float(norm.dual_norm(g * scale)) == pytest.approx(scale * float(norm.dual_norm(g)), rel=1e-12)
 
 
 def test_registry_names_and_errors():
@@ -201,8 +195,7 @@ def test_registry_names_and_errors():
         norms.get("spectral").value(np.ones(3))
 
 
-@pytest.mark.parametrize("name", ALL)
-def test_direction_error_bounds_the_distance_to_the_maximiser(name):
+def check_direction_error_bounds_the_distance_to_the_maximiser(name):
     """The modulus-of-convexity bound: for unit W, W* with ‖(W + W*)/2‖ measured, δ(‖W − W*‖) ≤ 1 − ‖(W+W*)/2‖
     must hold with the bound inverted; checked on random unit pairs: ‖W − W*‖₂ ≤ direction_error(2(1 − ‖mid‖))."""
     norm = norms.get(name)
@@ -218,3 +211,57 @@ def test_direction_error_bounds_the_distance_to_the_maximiser(name):
         a, b = a / norm.value(a), b / norm.value(b)
         gap = 2 * (1 - float(norm.value((a + b) / 2)))  # the gap at which the midpoint argument bites
         assert np.linalg.norm(a - b) <= norm.direction_error(gap, numel) * (1 + 1e-9)
+
+
+NORM_CHECKS = (check_lmo_attains_the_dual_norm_inside_the_unit_ball,
+               check_dual_norm_is_the_support_function_of_the_cvxpy_ball,
+               check_dual_of_dual_is_itself_names_round_trip_and_numpy_agrees_with_torch, check_lmo_of_zero_is_zero,
+               check_no_under_or_overflow_at_extreme_scales, check_direction_error_bounds_the_distance_to_the_maximiser)
+"""What every norm must satisfy, as named checks of a norm name (scikit-learn's `parametrize_with_checks` style)."""
+
+
+@pytest.mark.parametrize("check", NORM_CHECKS, ids=[c.__name__.removeprefix("check_") for c in NORM_CHECKS])
+@pytest.mark.parametrize("name", ALL)
+def test_every_registered_norm_passes_every_check(name, check):
+    check(name)
+
+
+class ScaledL2(Norm):
+    """c‖x‖₂, a throwaway norm (its dual is ‖x‖₂/c): what a user's new norm module declares, no more."""
+
+    ndim, solvers = 1, ("CLARABEL",)
+
+    def __init__(self, c: float, name: str):
+        self.c, self.name, self.symbol = c, name, rf"{c:g}\|\cdot\|_2"
+
+    @property
+    def dual(self) -> Norm:
+        return norms.get("half_l2" if self.c == 2 else "double_l2")
+
+    def _value(self, x):
+        return self.c * norms.get("l2")._value(x)
+
+    def lmo(self, g):
+        return norms.get("l2").lmo(g) / self.c
+
+    def cvxpy(self, expr):
+        return self.c * cp.norm2(expr)
+
+
+def test_a_norm_registered_at_runtime_is_checked_and_gets_a_lemma(monkeypatch):
+    """Registering a norm is the only edit: the norm checks run on it and `theory` lists its Hölder lemma, whose
+    numeric check passes (and fails for a wrong LMO)."""
+    from numerics.norms import base
+    from theory import lemma as lemma_module, lemmas
+
+    monkeypatch.setattr(lemma_module, "_REGISTRY", dict(lemma_module._REGISTRY))
+    for prefix, c in (("double_l2", 2.0), ("half_l2", 0.5)):
+        monkeypatch.setitem(base._FAMILIES, prefix, lambda _, norm=ScaledL2(c, prefix): norm)
+        monkeypatch.setitem(base._EXAMPLES, prefix, (prefix,))
+    assert {"double_l2", "half_l2"} <= set(norms.examples(1))
+    for check in NORM_CHECKS:
+        check("double_l2")
+    lemma = lemmas.get("lmo.double_l2")
+    assert lemma.check_numeric().status == "passed"
+    monkeypatch.setattr(ScaledL2, "lmo", lambda self, g: norms.get("l2").lmo(g))  # off the ball's surface
+    assert lemma.check_numeric().status == "failed"

@@ -59,6 +59,9 @@ class Lemma:
     tolerance: float = 1e-9
     outside_algebra: str = ""
     """Why there is no symbolic check (e.g. a non-smooth subdifferential), when there is none."""
+    about: str = ""
+    """The registry name of the norm the lemma is a fact about (an LMO lemma's), e.g. ``"lp:1.5"``: the norms no
+    lemma is about get the generic Hölder lemma (`theory.norms.holder_lemma`)."""
     symbols: dict = field(default_factory=dict, compare=False, repr=False)
 
     def latex(self) -> str:

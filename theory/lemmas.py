@@ -10,12 +10,14 @@ from theory.lemma import Lemma, registered
 
 
 def all() -> list[Lemma]:  # noqa: A001  (the registry's natural name)
-    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry)."""
+    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry), then the Hölder lemmas of the
+    registered norms no lemma is about (`theory.norms.registered_norms`)."""
+    norms.registered_norms()
     return registered()
 
 
 def get(lemma_id: str) -> Lemma:
-    for lemma in registered():
+    for lemma in all():
         if lemma.id == lemma_id:
             return lemma
     raise KeyError(f"no lemma {lemma_id!r}; known: {', '.join(l.id for l in registered())}")

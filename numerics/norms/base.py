@@ -138,13 +138,17 @@ class Norm(abc.ABC):
 
 
 _FAMILIES: dict[str, Callable[[str | None], Norm]] = {}
+_EXAMPLES: dict[str, tuple[str, ...]] = {}
 
 
-def register(prefix: str):
-    """Register a family of norms: ``get("prefix")`` or ``get("prefix:arg")`` calls ``factory(arg)``."""
+def register(prefix: str, *, examples: tuple[str, ...] | None = None):
+    """Register a family of norms: ``get("prefix")`` or ``get("prefix:arg")`` calls ``factory(arg)``. `examples`
+    are the concrete names every norm check runs on (`examples()`: the norm tests, the generic lemmas of `theory`);
+    by default the prefix itself, for a family that takes no argument."""
 
     def deco(factory: Callable[[str | None], Norm]):
         _FAMILIES[prefix] = factory
+        _EXAMPLES[prefix] = (prefix,) if examples is None else tuple(examples)
         return factory
 
     return deco
@@ -165,3 +169,11 @@ def get(norm: str | Norm) -> Norm:
 def available() -> list[str]:
     """Registered names (families taking an argument are shown as ``prefix:<p>``)."""
     return sorted(_FAMILIES)
+
+
+def examples(ndim: int | None = None) -> list[str]:
+    """The concrete norms the registered families declare (in registration order), those acting on `ndim`
+    dimensions if given: what the norm checks run on, so that a newly registered norm is checked with no other
+    edit."""
+    names = dict.fromkeys(get(name).name for prefix in _FAMILIES for name in _EXAMPLES[prefix])
+    return [name for name in names if ndim is None or get(name).ndim == ndim]

@@ -216,7 +216,7 @@ def _parse(arg: str | None) -> float:
 register("fro")(lambda _: FROBENIUS)
 register("spectral")(lambda _: SPECTRAL)
 register("nuclear")(lambda _: NUCLEAR)
-register("schatten")(lambda arg: schatten(_parse(arg)))
+register("schatten", examples=("schatten:3", "schatten:1.5"))(lambda arg: schatten(_parse(arg)))
 
 
 def null_rtol(g) -> float:
