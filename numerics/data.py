@@ -281,7 +281,7 @@ def cyclic_shifts(base, description: str = "") -> Dataset:
     n = MK points. The data are invariant under the joint shift (x, c) → (Sx, c + 1), and every norm here is
     invariant under W → SWS⁻¹ (Schatten norms: S is orthogonal; entrywise norms: S permutes entries), so a unique
     max-margin solution is circulant, W = Σ_t w_t S^t: its singular values are the moduli of the DFT of w and its
-    entries the w_t, each K times (Fan, Schmidt, Thrampoulidis 2025 claims, `verify/claims/fan.py`)."""
+    entries the w_t, each K times (Fan, Schmidt, Thrampoulidis 2025 claims, `verify/claims/fan2025.py`)."""
     base = np.atleast_2d(np.asarray(base, dtype=np.float64))
     if base.ndim != 2 or base.shape[1] < 2:
         raise InvalidDataError(f"base points must form an M × K array with K ≥ 2 classes; got shape {base.shape}")

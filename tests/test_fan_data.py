@@ -1,4 +1,4 @@
-"""`numerics.data.cyclic_shifts`: the cyclic data of the Fan, Schmidt, Thrampoulidis claims (`verify/claims/fan.py`)."""
+"""`numerics.data.cyclic_shifts`: the cyclic data of the Fan, Schmidt, Thrampoulidis claims (`verify/claims/fan2025.py`)."""
 
 import numpy as np
 import pytest

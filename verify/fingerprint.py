@@ -237,7 +237,7 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     `norms` replaces the panel (each norm then judged against the others): e.g. adding `schatten:1.5` and
     `schatten:3` to the multiclass panel — not the default, because on this data they sit within 0.009–0.012 of
     Frobenius (certified), which would cut Frobenius' decisive tolerance to ~0.002 (no data with ≤ 10 classes
-    separates them from it by more than 0.098: `verify/claims/fan.py`). Bad input raises `OptimizerError` naming the
+    separates them from it by more than 0.098: `verify/claims/fan2025.py`). Bad input raises `OptimizerError` naming the
     cause."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {KINDS}")
