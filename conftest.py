@@ -10,7 +10,7 @@ import os
 # One BLAS/torch thread per process by default unless the caller sets one: -n auto already uses every core, and most
 # of the suite's problems are too small for intra-op threads, which only spin-wait once another process is busy
 # (measured: 5–20× slower claims under xdist; a fast-margin claim 189 s against 7–12 s single-threaded beside one
-# busy process). Training raises it by problem size where that pays (`numerics.threads`; IBS_THREADS overrides).
+# busy process). Training raises it by problem size where that pays (`numerics.train.threads`; IBS_THREADS overrides).
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 

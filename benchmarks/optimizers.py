@@ -5,7 +5,7 @@
 (a) B = 64 configurations (step sizes) of normalized GD on linear multiclass data (n = 200, d = 50, k = 5,
     cross-entropy, 2 000 steps) as one batched program (compiled, the default; and on the eager path), against
     the same 64 run one after another in a plain per-step Python loop with the same optimizer and loss, each with
-    the intra-op threads `numerics.threads` gives its size; after a warm-up of all, in 4 alternating rounds (the
+    the intra-op threads `numerics.train.threads` gives its size; after a warm-up of all, in 4 alternating rounds (the
     batched runs' means against the loop's total). Target ≥ 20×.
 (b) the nuclear-norm step u₁v₁ᵀ of a drifting 512 × 512 gradient by one warm power iteration per step,
     against a full SVD per step; with the cosine to the exact step. Target ≥ 3× at cosine ≥ 0.999.
@@ -21,9 +21,10 @@ import time
 import numpy as np
 import torch
 
-from numerics import data, metrics, threads
+from numerics import data
+from numerics.train import metrics, threads
 from numerics.losses import Loss
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 from numerics.models import Linear
 from numerics.optim import SteepestDescent, loss_adaptive
 from numerics.optim.lmo import power_iteration

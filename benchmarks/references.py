@@ -5,7 +5,7 @@
 Sizes (n, d, k) = (1000, 100, 2) (binary, vector norms), (500, 50, 10), (200, 30, 5) and (200, 50, 10)
 (multiclass, matrix norms; the last is the target: nuclear and spectral certified to 1e-6 in < 3 s on a
 2-core CPU). For ℓ2 binary it also prints the time ratio against an independent hard-margin SVM solve
-(L-BFGS-B on the dual, `numerics.svm`) and how far the two agree. Then the Schatten-p references (p = 3/2, 3:
+(L-BFGS-B on the dual, `numerics.references.svm`) and how far the two agree. Then the Schatten-p references (p = 3/2, 3:
 Ky Fan constraints, one SDP block pair per singular value) on the NucGD mixture gaussian_mixture(10, 10, 10,
 noise=0.1): the max margins and the separations against fro and spectral both ways (target < 20 s each).
 Last, the spectral max margin at NucGD's paper size (gaussian_mixture(15, 25, 50, noise=0.1), 10 500 margin rows):
@@ -21,10 +21,10 @@ import time
 import numpy as np
 
 from numerics import data
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 from numerics.provenance import describe_device, versions
-from numerics.separation import separation
-from numerics.svm import hard_margin_svm
+from numerics.references.separation import separation
+from numerics.references.svm import hard_margin_svm
 
 BINARY = ("l1", "l2", "lp:3", "linf")
 MULTICLASS = ("nuclear", "fro", "spectral", "entry_l1", "entry_linf")

@@ -7,9 +7,9 @@ the least-squares line through (log size, log cost), printed as "seconds ≈ c·
 bigger study, read the cost at size s as c·s^p: inside the range it interpolates; beyond it, p is an estimate
 (solvers change regime, arrays leave the caches), so extrapolate a decade, not three.
 
-(1) Reference solves, `numerics.margins.max_margin` (certified cvxpy; a solve's seconds include cvxpy's compilation
-    and the certificate): binary ℓ2, ℓ1, ℓ∞ on gaussian_binary(n, d, sparsity=5) as n grows (d = 50) and as d
-    grows (n = 200); multiclass Frobenius, spectral, nuclear on gaussian_multiclass(n, d, k) as k grows (n = 200,
+(1) Reference solves, `numerics.references.margins.max_margin` (certified cvxpy; a solve's seconds include cvxpy's
+    compilation and the certificate): binary ℓ2, ℓ1, ℓ∞ on gaussian_binary(n, d, sparsity=5) as n grows (d = 50) and
+    as d grows (n = 200); multiclass Frobenius, spectral, nuclear on gaussian_multiclass(n, d, k) as k grows (n = 200,
     d = 50). One solve per size; "rel gap" is its certificate.
 (2) Engine steps, `numerics.train.run` of `numerics.models.Linear` under normalized steepest descent
     (`SteepestDescent(..., batch_dims=1)`, B step sizes log-spaced in [1e−3, 1] trained at once), cross-entropy
@@ -49,7 +49,7 @@ import numpy as np
 import torch
 
 from numerics import data, norms
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 from numerics.models import Linear
 from numerics.optim import SteepestDescent
 from numerics.provenance import describe_device, versions
@@ -60,7 +60,7 @@ REPEATS, PROBE_STEPS, TRACED_STEPS, MAX_STEPS = 3, 5, 2, 10_000
 MIN_MIB = 1.0
 CONTEXT = multiprocessing.get_context("forkserver")
 # torch and cvxpy imported once, not per point (torch._dynamo: torch.optim's first optimizer imports it, for 5 s)
-CONTEXT.set_forkserver_preload(["numerics.margins", "numerics.train", "torch._dynamo"])
+CONTEXT.set_forkserver_preload(["numerics.references.margins", "numerics.train", "torch._dynamo"])
 RSS_UNIT = 2**20 if sys.platform == "darwin" else 2**10  # ru_maxrss is in bytes on macOS, KiB on Linux
 LABELS = {"solve": "reference solve", "step": "engine step"}
 

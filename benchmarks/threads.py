@@ -5,10 +5,10 @@
 
 The sweep trains batched linear multiclass models (cross-entropy, NucGD and normalized GD, i.e. normalized
 steepest descent under the nuclear and Frobenius norms) on the engine's eager path (`numerics.train.run(...,
-backend="torch")`, whose intra-op threads `numerics.threads` chooses by size) with the thread count fixed
-by ``IBS_THREADS`` (1, then 2), for sizes `numerics.threads.work` from 2.4·10³ to 1.6·10⁷, and prints ms per step (the
-minimum over repeats, the two counts interleaved) with the ratio; the threshold printed is the smallest size
-from which two threads are ≥ 1.1× faster at every larger size measured (`numerics.threads.THRESHOLD`).
+backend="torch")`, whose intra-op threads `numerics.train.threads` chooses by size) with the thread count fixed
+by ``IBS_THREADS`` (1, then 2), for sizes `numerics.train.threads.work` from 2.4·10³ to 1.6·10⁷, and prints ms per
+step (the minimum over repeats, the two counts interleaved) with the ratio; the threshold printed is the smallest size
+from which two threads are ≥ 1.1× faster at every larger size measured (`numerics.train.threads.THRESHOLD`).
 
 `--under-load` times the small template run (NucGD, η/√(t+1), on the NucGD mixture with k = 4 classes, d = 10,
 15 points per class, 2·10⁴ steps, as `verify.convergence.converge` runs it: on the compiled path, whose XLA
@@ -26,7 +26,8 @@ from contextlib import contextmanager
 
 import torch
 
-from numerics import data, threads
+from numerics import data
+from numerics.train import threads
 from numerics.losses import Loss
 from numerics.models import Linear
 from numerics.optim import SteepestDescent
@@ -92,7 +93,7 @@ def sweep(steps: int, repeats: int) -> None:
     paying = [s for s in sizes if all(r >= 1.1 for size, r in rows if size >= s)]
     crossover = f"{paying[0]:.3g}" if paying else "none measured"
     print(f"\nsmallest size from which 2 threads are ≥ 1.1× faster at every larger size: {crossover}; "
-          f"numerics.threads.THRESHOLD = {threads.THRESHOLD:.3g}")
+          f"numerics.train.threads.THRESHOLD = {threads.THRESHOLD:.3g}")
 
 
 def template_run(steps: int = 20_000) -> float:

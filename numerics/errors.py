@@ -32,7 +32,7 @@ class SolverError(RuntimeError):
     """Every solver tried failed or returned a solution whose certificate did not close.
 
     Attributes:
-        attempts: one `numerics.solve.Attempt` per solver tried (solver, status, seconds, certificate).
+        attempts: one `numerics.references.solve.Attempt` per solver tried (solver, status, seconds, certificate).
     """
 
     def __init__(self, message: str, attempts):

@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from numerics import cache, data, references as references_module
+from numerics import data, references as references_module
+from numerics.references import cache
 from numerics.references import ACCOUNT, references
 
 

@@ -1,12 +1,12 @@
-"""Norm-constrained minima (`numerics.constrained`) and their judge (`verify.constrained`): certified brackets,
-the residual, separations that hold for every rival minimiser, decoupled weight decay's stationary sphere."""
+"""Norm-constrained minima (`numerics.references.constrained`) and their judge (`verify.constrained`): certified
+brackets, the residual, separations that hold for every rival minimiser, decoupled weight decay's stationary sphere."""
 
 import numpy as np
 import pytest
 import torch
 
 from numerics import data, norms
-from numerics.constrained import constrained_minimum, loss_and_gradient, separation
+from numerics.references.constrained import constrained_minimum, loss_and_gradient, separation
 from numerics.errors import InvalidDataError
 from numerics.optim import SteepestDescent
 from verify.constrained import judge_constrained

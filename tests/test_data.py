@@ -7,7 +7,7 @@ from hypothesis import given
 from numerics import data
 from numerics.data import Dataset
 from numerics.errors import InvalidDataError
-from numerics.strategies import separable_datasets
+from numerics.data.strategies import separable_datasets
 
 GENERATORS = {
     "gaussian_binary": lambda seed: data.gaussian_binary(30, 5, seed=seed),

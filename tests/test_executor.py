@@ -58,7 +58,7 @@ def test_an_unusable_executor_is_named(name, address, cause):
 @pytest.fixture(autouse=True)
 def own_store_settings(monkeypatch):
     """`main` sets the reference store's variables for the processes it starts; give them back afterwards."""
-    from numerics import cache
+    from numerics.references import cache
 
     for name in (cache.ENV_DIR, cache.ENV_OFF):
         monkeypatch.setenv(name, os.environ.get(name, ""))

@@ -1,11 +1,12 @@
-"""`numerics.data.cyclic_shifts`: the cyclic data of the Fan, Schmidt, Thrampoulidis claims (`verify/claims/fan2025.py`)."""
+"""`numerics.data.cyclic_shifts`: the cyclic data of the Fan, Schmidt, Thrampoulidis claims
+(`verify/claims/fan2025.py`)."""
 
 import numpy as np
 import pytest
 
 from numerics import data
 from numerics.errors import InvalidDataError
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 
 BASE = np.array([[1.0, -0.5, 0.25, 0.0], [0.3, 0.9, -0.2, -0.7]])
 

@@ -7,7 +7,7 @@ import pytest
 
 from numerics import data, norms
 from numerics.errors import InvalidDataError, NotInterpolableError
-from numerics.interpolation import min_norm_interpolant
+from numerics.references.interpolation import min_norm_interpolant
 
 
 # One equation w1 + w2 = 1: ℓ2 → (½, ½), norm 1/√2; ℓ∞ → (½, ½), norm ½; ℓ1 → norm 1 on the whole segment

@@ -1,4 +1,4 @@
-"""Constraint generation for the max margin (`numerics.margins._generate`): the same certified answer as the
+"""Constraint generation for the max margin (`numerics.references.margins._generate`): the same certified answer as the
 whole problem, with its certificate recomputed over every margin row, never over the working set only."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from numerics import data, margins, norms
+from numerics import data, norms
+from numerics.references import margins
 from numerics.errors import NotSeparableError, SolverError
-from numerics.margins import CERTIFICATE_RTOL, max_margin, normalized_margin, signed_points
+from numerics.references.margins import CERTIFICATE_RTOL, max_margin, normalized_margin, signed_points
 
 MIXTURE = data.gaussian_mixture(4, 4, 30, noise=0.1, seed=1)  # 360 margin rows, a first working set of 64
 BINARY = data.gaussian_binary(200, 5, margin=0.1, seed=2)  # 200 rows, a first working set of 20

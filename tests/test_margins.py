@@ -10,11 +10,12 @@ from hypothesis import given, strategies as st
 
 from numerics import data, norms
 from numerics.errors import InvalidDataError, NotSeparableError, SolverError
-from numerics.margins import OptimalFace, margins, max_margin, normalized_margin, optimal_face_distance, signed_points
-from numerics.separation import SEPARATION_RTOL, separation
-from numerics.strategies import separable_datasets
-from numerics.svm import hard_margin_svm
-from numerics import solve
+from numerics.references.margins import (OptimalFace, margins, max_margin, normalized_margin, optimal_face_distance,
+                                         signed_points)
+from numerics.references.separation import SEPARATION_RTOL, separation
+from numerics.data.strategies import separable_datasets
+from numerics.references.svm import hard_margin_svm
+from numerics.references import solve
 
 BINARY_NORMS = ["l1", "l2", "linf", "lp:3"]
 MULTICLASS_NORMS = ["fro", "spectral", "nuclear", "entry_l1", "entry_linf"]
@@ -291,7 +292,7 @@ def test_solver_failure_is_reported_with_its_status_and_the_fallback_recovers(mo
 
 
 def test_a_nan_bound_never_certifies():
-    from numerics.solve import Certificate
+    from numerics.references.solve import Certificate
     assert not Certificate(float("nan"), 1.0, 1e-6).ok and not Certificate(1.0, float("nan"), 1e-6).ok
     assert not Certificate(float("inf"), float("inf"), 1e-6).ok and Certificate(1.0, 1.0 + 1e-9, 1e-6).ok
 

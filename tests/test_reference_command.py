@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from numerics import data, norms
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 from verify.__main__ import main
 
 MIXTURE = data.gaussian_mixture(4, 6, 5, noise=0.1, seed=0)

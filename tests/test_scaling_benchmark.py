@@ -1,5 +1,6 @@
-"""benchmarks/scaling.py on the smallest grid: every point measured in its own process, one row per size, positive
-times and memory, a finite fitted exponent; and the fit itself recovers a known power law.
+"""benchmarks/scaling.py on the smallest grid: every point measured in its own process, one row per size, finite
+times (positive, with a finite fitted exponent, for the solves) and positive memory; and the fit itself recovers a
+known power law.
 
 The points' processes come from a forkserver that imports the engine only (the benchmark's also imports torch._dynamo
 and cvxpy: 10–40 s), never from this process itself: a child forked from a process whose JAX or OpenMP threads ran
@@ -39,7 +40,12 @@ def test_smallest_sweep_has_a_row_per_size_and_a_finite_exponent(scaling, task, 
     result = scaling.measure_sweep(sweep, seed=0, budget=0.01)
     assert [row["n"] for row in result["rows"]] == [20, 40]
     for row in result["rows"]:
-        assert row["seconds"] > 0 and row["traced_mib"] > 0 and row["peak_rss_mib"] > 0 and row["rss_mib"] >= 0
-    assert math.isfinite(result["laws"]["seconds"]["p"])
+        assert math.isfinite(row["seconds"]) and row["traced_mib"] > 0 and row["peak_rss_mib"] > 0
+        assert row["rss_mib"] >= 0
+    # a compiled step of this size costs ~1 µs: at most 10⁴ of them stand within the timer's noise beside another
+    # test (measured: −7e-6 s/step once under -n 2), so only the solves' times are asked to be positive and fitted
+    if task == "solve":
+        assert all(row["seconds"] > 0 for row in result["rows"])
+        assert math.isfinite(result["laws"]["seconds"]["p"])
     scaling.show(result)
     assert "fit: s" in capsys.readouterr().out

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from numerics import data
-from numerics.margins import max_margin, normalized_margin
+from numerics.references.margins import max_margin, normalized_margin
 from numerics.references import references
-from numerics.separation import SEPARATION_RTOL, separation
+from numerics.references.separation import SEPARATION_RTOL, separation
 
 # One signed point z = (2, 1): every face is one point — ℓ2: (2, 1)/√5 (γ* = √5), ℓ1: e1 (γ* = 2), ℓ∞: (1, 1)
 # (γ* = 3). The ℓ2 margin of e1 is 2, of (1, 1) is 3/√2; the ℓ1 margin of (2, 1) is 5/3.

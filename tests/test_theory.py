@@ -10,7 +10,7 @@ import sympy
 
 from theory import lemmas
 from numerics.bregman import generalized_bregman
-from numerics.kkt import epsilon_kkt
+from numerics.references.kkt import epsilon_kkt
 from theory.bregman import half_square_lemma
 from theory.kkt import kkt_points
 from theory.latex import document
@@ -157,9 +157,9 @@ def test_the_kkt_checks_catch_a_wrong_reference(monkeypatch, corruption):
     weak duality against the separately solved dual; multipliers on the wrong points break ‖Σλz‖_* = γ*."""
     import dataclasses
 
-    import numerics.margins
+    import numerics.references.margins
 
-    honest = numerics.margins.max_margin
+    honest = numerics.references.margins.max_margin
 
     def corrupted(*args, **kwargs):
         ref = honest(*args, **kwargs)
@@ -167,7 +167,7 @@ def test_the_kkt_checks_catch_a_wrong_reference(monkeypatch, corruption):
             return dataclasses.replace(ref, margin=ref.margin * (1 + 1e-4))
         return dataclasses.replace(ref, duals=np.roll(ref.duals, 1, axis=0))
 
-    monkeypatch.setattr(numerics.margins, "max_margin", corrupted)
+    monkeypatch.setattr(numerics.references.margins, "max_margin", corrupted)
     check = lemmas.get("kkt.norm.dual_condition").check_numeric(np.random.default_rng(0))
     assert check.status == "failed" and check.residual > 10
 

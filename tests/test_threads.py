@@ -1,4 +1,4 @@
-"""The thread policy (`numerics.threads`): one thread below the threshold, the process's share of the cores from
+"""The thread policy (`numerics.train.threads`): one thread below the threshold, the process's share of the cores from
 it on, `IBS_THREADS` over both, and the previous settings back after every sized block."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from numerics import threads
+from numerics.train import threads
 from numerics.models import Linear
 from numerics.optim import SteepestDescent
 from numerics.train import run

@@ -5,9 +5,10 @@ import pytest
 import scipy.special
 import torch
 
-from numerics import data, metrics
+from numerics import data
+from numerics.train import metrics
 from numerics.losses import Loss, logsumexp, softplus
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 from numerics.models import Linear, Quadratic, TwoLayerLinear, TwoLayerReLU, TwoLayerSmooth
 from numerics.optim import NoisySGD, SteepestDescent, inverse_sqrt, loss_adaptive
 from numerics.train import compiled, run

@@ -222,7 +222,8 @@ def test_trajectories_are_thinned_log_uniformly_keeping_both_ends(monkeypatch):
 def test_report_renders_and_compiles(tmp_path):
     doc = {"scale": "default", "device": "cpu", "versions": {"torch": "x"}, "python": "3.11", "started": "now",
            "seconds": 1.0,
-           "claims": [{"id": "a.b[x y]", "paper": "Lyu & Li 2020", "papers": ["lyu2020"], "lemmas": ["lmo.nuclear", "noether.sgd.drift"],
+           "claims": [{"id": "a.b[x y]", "paper": "Lyu & Li 2020", "papers": ["lyu2020"],
+                       "lemmas": ["lmo.nuclear", "noether.sgd.drift"],
                        "statement": "γ → γ* ≤ 1 ‖θ‖; E[ĝ²] and ‖w(t)/‖w(t)‖ − ŵ‖ → 0, C_{t+1} = C_t(1 − η²ĝ²)",
                        "outcome": "PASS", "reason": "", "seconds": 0.5,
                        "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
@@ -282,7 +283,7 @@ def test_python_m_verify_fails_on_a_skip_at_the_default_scale():
 def test_a_mutant_of_the_reference_code_runs_its_claim_without_the_store(monkeypatch, tmp_path):
     """A mutant that changes how references are computed must not be judged against stored references (they would
     stand in for the mutated code); every other mutant shares the session's store, and the environment returns."""
-    from numerics import cache
+    from numerics.references import cache
     from verify.claim import OPTIMIZER, Claim, Mutant, load
     from verify.mutants import run
 
@@ -301,5 +302,18 @@ def test_a_mutant_of_the_reference_code_runs_its_claim_without_the_store(monkeyp
     run(claim, mutant, None, store=False)
     assert stores[0][0] is not None and stores[1][0] is None and stores[0][1] == "mutated"
     assert cache.directory() == stores[0][0] and cache.ENV_OFF not in os.environ
-    assert {m.name for c in load() for m in c.mutants if m.changes_references} == {"face distance forced to 0",
-                                                                                   "certificate tolerance of 0.5"}
+    assert {m.name for c in load() for m in c.mutants if m.changes_references} == {
+        "face distance forced to 0", "certificate tolerance of 0.5", "separation from the rival's solver point",
+        "reference outside its own face"}
+
+
+def test_grouped_counterexamples_are_each_kept_and_an_error_stays_an_error():
+    """hypothesis reports several distinct failures as one ExceptionGroup: each assertion is a counterexample of
+    the claim (kept, a FAIL), while an exception that is no assertion is raised again as what it is."""
+    from verify.kit import counterexamples
+
+    found = ExceptionGroup("2 distinct failures", [AssertionError("gap 0.3 > tol"), AssertionError("diverged")])
+    found.exceptions[0].add_note("data set: n = 3, d = 2")
+    assert counterexamples(found) == ["gap 0.3 > tol\ndata set: n = 3, d = 2", "diverged\n"]
+    with pytest.raises(ValueError, match="solver"):
+        counterexamples(ExceptionGroup("2", [AssertionError("a"), ValueError("solver failed")]))

@@ -3,10 +3,10 @@
 Lagrangian L(W, μ) = ‖W‖ − Σ_r μ_r(<z_r, W> − 1), μ ≥ 0. At an optimum W° (= W*/γ*, W* the unit-norm
 maximiser), G = Σ μ_r z_r lies in ∂‖W°‖: ‖G‖_* = 1 and <G, W°> = ‖W°‖, with μ_r(<z_r, W°> − 1) = 0. For
 ½‖w‖₂² the stationarity reads w = Σ α_r z_r (α = μ‖w‖). The multipliers relate to those on the simplex
-returned by `numerics.margins.max_margin` by μ = λ/γ* (and α = λ/γ*²).
+returned by `numerics.references.margins.max_margin` by μ = λ/γ* (and α = λ/γ*²).
 
 The approximate-KKT residual of Lyu & Li 2020 (Def. of (ε, δ)-KKT points) is computed by
-`numerics.kkt.epsilon_kkt`; lemma kkt.epsilon_residual states it and checks that code.
+`numerics.references.kkt.epsilon_kkt`; lemma kkt.epsilon_residual states it and checks that code.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _multiclass_symbolic(statement):
 
 
 def _rows_by_loops(X, y, k: int | None) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """The signed points z_r written out one by one (independently of `numerics.margins.signed_points`):
+    """The signed points z_r written out one by one (independently of `numerics.references.margins.signed_points`):
     y_i x_i, or vec((e_{y_i} − e_j) x_iᵀ) for every rival j; with their (point, rival) pairs."""
     if k is None:
         return y[:, None] * X, [(i, -1) for i in range(len(y))]
@@ -155,7 +155,7 @@ def _duality_residuals(X, y, k, norm_name, statement=None):
     import torch
 
     from numerics import norms
-    from numerics.margins import max_margin
+    from numerics.references.margins import max_margin
 
     norm = norms.get(norm_name)
     ref = max_margin(X, y, norm_name)
@@ -189,8 +189,8 @@ def _l2_numeric(rng, statement, multiclass: bool):
     an independent solver (the hard-margin SVM's dual, or the separately solved dual) and the statement at the
     certified reference: W° = W*/γ*, α = λ/γ*², residuals relative to ‖W°‖ in units of 10√(2·gap)."""
     from numerics import data
-    from numerics.margins import max_margin
-    from numerics.svm import hard_margin_svm
+    from numerics.references.margins import max_margin
+    from numerics.references.svm import hard_margin_svm
 
     X, y, exact = ((np.eye(3), np.arange(3), np.full(6, 1 / 3)) if multiclass
                    else (THREE_POINTS_X, THREE_POINTS_Y, np.array([1.0, 1.0, 0.0])))
@@ -233,7 +233,7 @@ def _dual_condition_numeric(rng, statement):
     return np.array(residuals)
 
 
-def _epsilon_symbolic(statement):  # the statement is a definition (numerics.kkt implements it)
+def _epsilon_symbolic(statement):  # the statement is a definition (numerics.references.kkt implements it)
     """At the exact KKT point of the three-point example, the residual vector and δ vanish."""
     Z = sympy.Matrix(THREE_POINTS_Y[:, None] * THREE_POINTS_X).applyfunc(sympy.nsimplify)
     w, alpha = kkt_points(Z)[0]
@@ -249,8 +249,8 @@ def _epsilon_numeric(rng, statement):
     at least 100 units away (the third residual is ≤ 1 iff so).
     """
     from numerics import data
-    from numerics.kkt import epsilon_kkt
-    from numerics.margins import max_margin
+    from numerics.references.kkt import epsilon_kkt
+    from numerics.references.margins import max_margin
 
     ds = data.gaussian_binary(30, 4, margin=0.2, seed=int(rng.integers(1 << 30)))
     Z = ds.y[:, None] * ds.X

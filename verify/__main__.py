@@ -18,7 +18,7 @@ pdflatex is installed. The exit status is 0 only when every claim passed or is a
 strict XFAIL: a FAIL, an INCONCLUSIVE (pytest reports it as a failure) and, at the default scale, a SKIP make it
 non-zero.
 
-References persist between runs in the platform's cache directory (`numerics.cache`; `--cache-dir`,
+References persist between runs in the platform's cache directory (`numerics.references.cache`; `--cache-dir`,
 `--no-cache`). `--executor ray` runs every selected test as a Ray task (`verify.executor`) on a local Ray
 cluster, or on the cluster at `--address`, and gathers their evidence into the same report.
 """
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pytest
 
-from numerics import cache
+from numerics.references import cache
 from verify import catalog, claim, ledger
 from verify.claim import ClaimDeclarationError
 from verify.executor import EXECUTORS
@@ -342,7 +342,7 @@ def reference_main(argv: list[str]) -> int:
 
     from numerics import data, norms
     from numerics.errors import InvalidDataError, NotSeparableError, SolverError
-    from numerics.margins import max_margin
+    from numerics.references.margins import max_margin
 
     parser = argparse.ArgumentParser(prog="python -m verify reference",
                                      description="the certified max-margin solution of a data set in a norm")
@@ -368,7 +368,7 @@ def reference_main(argv: list[str]) -> int:
           "both recomputed from the returned points)")
     print(f"support: {solution.support.size} points: {' '.join(map(str, solution.support.tolist()))}")
     unique = "" if norms.get(solution.norm).strongly_convex else (
-        "; one maximiser of a ball with faces: compare directions with numerics.margins.OptimalFace")
+        "; one maximiser of a ball with faces: compare directions with numerics.references.margins.OptimalFace")
     print(f"W ({' × '.join(map(str, solution.W.shape))}, unit {solution.norm} norm): {out}{unique}")
     return 0
 

@@ -4,8 +4,9 @@ argmin L s.t. ‖θ‖_c ≤ R = 1/λ" (not a direction limit), judged like `ver
     run = converge(lambda ps: torch.optim.AdamW(ps, lr=0.01), ds, steps=20_000, natural=True)
     ev = judge_constrained(run, "linf", radius=100.0)       # rivals: the other panel norms' balls of radius R
 
-With e(θ) = max((L(θ) − L*)/L*, ‖θ‖/R − 1) the residual against the certified minimum (`numerics.constrained`)
-and s(r → c) the least residual any minimiser of the rival ball's problem can have (certified):
+With e(θ) = max((L(θ) − L*)/L*, ‖θ‖/R − 1) the residual against the certified minimum
+(`numerics.references.constrained`) and s(r → c) the least residual any minimiser of the rival ball's problem can
+have (certified):
 
   PASS          e(θ_T) ≤ tol < s_min/2 and e stays under the rate's envelope: every rival excluded;
   FAIL          the run diverged or did not move; e plateaus above tol; or the run ends outside tol and nearer a

@@ -7,7 +7,7 @@ holds it to a claim with small named checks and returns the `Evidence` with its 
 
 A claim "the normalized margin in ‖·‖_c tends to the max margin γ*_c" is judged against rival hypotheses
 r (default: the panel of the same kind, `numerics.references.panel`), each at its certified separation
-s(r → c) — the least relative c-gap any limit of r can have (`numerics.separation`). With the relative gap
+s(r → c) — the least relative c-gap any limit of r can have (`numerics.references.separation`). With the relative gap
 g_t = 1 − γ_c(θ_t)/γ*_c (γ*_c the certificate's upper bound) and the tolerance tol (default `TOL`; the
 checklist's claims take s_min/4, the largest tolerance that excludes every rival with a factor 2 to spare):
 
@@ -35,7 +35,7 @@ import torch
 
 from numerics import norms
 from numerics.data import Dataset
-from numerics.margins import margins, normalized_margin, signed_points
+from numerics.references.margins import margins, normalized_margin, signed_points
 from numerics.models import Linear
 from numerics.norms import Norm
 from numerics.optim import Schedule
@@ -51,7 +51,8 @@ TOL = 0.05
 data decide which rivals that precision can exclude (those separated by more than 2·tol); a claim that names
 its tolerance from its data's separation uses s_min/4 (`judge(..., tol=...)`)."""
 CERTIFIED = 1e-6
-"""The relative duality gap at which the suite accepts a reference (README; `numerics.margins.CERTIFICATE_RTOL`)."""
+"""The relative duality gap at which the suite accepts a reference (README;
+`numerics.references.margins.CERTIFICATE_RTOL`)."""
 ROUNDING = 1e-9
 """Relative disagreement between two float64 computations of one margin that rounding explains (10⁴–10⁵ flops)."""
 
@@ -141,7 +142,7 @@ def converge(make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimize
     """Train the linear model of the data (w ∈ R^d binary, W ∈ R^{k×d} multiclass) from zero with
     `make_optimizer(params)` for `steps` steps, recording the weights every `record_every` (default T/100).
     `schedule` and `rate` default by the optimizer's homogeneity (`verify.rates`); `track` adds metrics
-    (`numerics.metrics` style) recorded alongside. `natural=True` gives the optimizer the weights in their own
+    (`numerics.train.metrics` style) recorded alongside. `natural=True` gives the optimizer the weights in their own
     shape, without a configuration dimension, as its users call it (any `torch.optim.Optimizer`);
     `scheduler(optimizer)` attaches a `torch.optim.lr_scheduler` instead of a `schedule` (then pass `rate`);
     `backend` chooses the engine's path (`numerics.train.run`)."""

@@ -113,7 +113,7 @@ def run_pytest(nodeid: str, pytest_args: list[str], root: str | None = None, env
     the environment; the node's platform reference store unless `env` names another or none) and return
     {"code": exit status, "doc": the evidence document or None, "output": its last lines}. `root` is the checkout
     to run in (None: the current directory, where Ray puts the shipped working directory)."""
-    from numerics import cache
+    from numerics.references import cache
 
     with tempfile.TemporaryDirectory(prefix="ibs-task-") as scratch:
         evidence = Path(scratch) / "evidence.json"

@@ -15,7 +15,7 @@ import os
 import sympy
 import torch
 
-from numerics import cache
+from numerics.references import cache
 from numerics import references as references_module
 from verify.claim import Claim, Mutant
 from verify.evidence import ClaimEvidence, ClaimFailed, ClaimInconclusive, forget_lemma_checks
@@ -83,7 +83,7 @@ def newton_schulz_once(mp):
 
 def separation_from_the_solver_point(mp):
     from numerics import norms
-    from numerics.margins import normalized_margin
+    from numerics.references.margins import normalized_margin
 
     honest = references_module.separation
 
@@ -102,7 +102,7 @@ def separation_check_skipped(mp):
 
 
 def face_floor_above_the_margin(mp):
-    from numerics.margins import OptimalFace
+    from numerics.references.margins import OptimalFace
 
     honest = OptimalFace.__init__
 
@@ -114,7 +114,7 @@ def face_floor_above_the_margin(mp):
 
 
 def face_distance_zero(mp):
-    from numerics.margins import FaceDistance, OptimalFace
+    from numerics.references.margins import FaceDistance, OptimalFace
 
     mp.setattr(OptimalFace, "bounds", lambda self, W: FaceDistance(0.0, 0.0, True))
 
@@ -137,7 +137,7 @@ def lemma_with_a_flipped_sign(mp):
 
 
 def loose_certificates(mp):
-    from numerics import margins
+    from numerics.references import margins
 
     mp.setattr(references_module, "max_margin", functools.partial(margins.max_margin, rtol=0.5))
 

@@ -68,7 +68,7 @@ def pytest_configure(config):
         claim.load_file(path)
     import torch
 
-    from numerics import threads
+    from numerics.train import threads
 
     torch.set_num_threads(threads.default())  # one intra-op thread outside sized blocks, or IBS_THREADS
     if not hasattr(config, "workerinput"):  # the controller (or a run without xdist) gathers the evidence
@@ -80,7 +80,7 @@ def _session_cache(config) -> None:
     """A test session that was given no reference cache (`IBS_CACHE_DIR`, as `python -m verify` gives one) gets
     a temporary one, shared by its xdist workers (they inherit the environment) and removed at the end: tests
     stay hermetic, and a reference is still solved once per session."""
-    from numerics import cache
+    from numerics.references import cache
 
     if os.environ.get(cache.ENV_DIR) or os.environ.get(cache.ENV_OFF, "") not in ("", "0"):
         return

@@ -12,7 +12,7 @@ optimizer (a `torch.optim.Optimizer` class by dotted path, given its weights in 
 the point's hyperparameters) and judges the run against `norm`'s max margin with the rivals and tolerance of the
 checklist (`verify.convergence.judge` at `decisive_tolerance`): its row is the verdict, its reasons and the
 measured numbers. Points run through `verify.executor` — one Ray task each with `executor="ray"` — and the
-certified references of each data set are shared through the persistent store (`numerics.cache`).
+certified references of each data set are shared through the persistent store (`numerics.references.cache`).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from numerics.data import Dataset
-from numerics.margins import MaxMargin, problem
+from numerics.references.margins import MaxMargin, problem
 from numerics.optim import Schedule
 from verify.convergence import ConvergenceRun, as_dataset, converge, dual_radius, judge
 from verify.evidence import Evidence

@@ -6,7 +6,7 @@
 with m the gradient, or with momentum β the buffer m ← βm + ∇L (Nesterov: lmo(∇L + βm)). ℓ∞ gives sign
 descent, ℓ1 greedy coordinate descent, spectral the orthogonalized step, nuclear the rank-one step of NucGD.
 Decoupled weight decay λ first shrinks θ ← (1 − ηλ)θ, as torch's AdamW and Muon do: the normalized step is then
-stationary only on the sphere ‖θ‖ = 1/λ (`numerics.constrained`).
+stationary only on the sphere ‖θ‖ = 1/λ (`numerics.references.constrained`).
 
 Batched configurations: parameters whose first `batch_dims` dimensions index configurations get one LMO
 per configuration, and `lr` may be a tensor over those dimensions (a step-size sweep in one program).

@@ -30,7 +30,7 @@ import platformdirs
 import torch
 from tqdm.auto import tqdm
 
-from numerics import threads
+from numerics.train import threads
 from numerics.models import Model
 from numerics.optim.optimizer import RuleOptimizer
 from numerics.train.setup import Recorded, Setup, learning_rate
@@ -49,8 +49,8 @@ class NotCompilableError(ValueError):
 
 
 def jax():
-    """The `jax` module, configured on first use: float64 on, XLA's intra-op threads by `numerics.threads` (one per
-    process under pytest-xdist, `IBS_THREADS` to fix it), the persistent compilation cache under the suite's cache
+    """The `jax` module, configured on first use: float64 on, XLA's intra-op threads by `numerics.train.threads` (one
+    per process under pytest-xdist, `IBS_THREADS` to fix it), the persistent compilation cache under the suite's cache
     directory unless caching is off (`IBS_NO_CACHE`)."""
     global _JAX, _XLA_THREADS
     if _JAX is None:

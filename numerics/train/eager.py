@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from tqdm.auto import tqdm
 
-from numerics import threads
+from numerics.train import threads
 from numerics.train.setup import Recorded, Setup
 
 

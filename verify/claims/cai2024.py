@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from numerics import data
-from numerics.margins import max_margin
+from numerics.references.margins import max_margin
 from numerics.models import TwoLayerSmooth
 from numerics.optim import SteepestDescent
 from numerics.train import run

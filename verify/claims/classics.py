@@ -15,7 +15,7 @@ import numpy as np
 from numerics import data
 from numerics.optim import loss_adaptive
 from numerics.references import references
-from numerics.separation import SEPARATION_RTOL
+from numerics.references.separation import SEPARATION_RTOL
 from verify import mutants
 from numerics.optim import SteepestDescent
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from numerics import norms
-from numerics.constrained import loss_and_gradient
+from numerics.references.constrained import loss_and_gradient
 from numerics.optim import SteepestDescent
 from verify import mutants
 from verify.claim import OPTIMIZER, Mutant, claim

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from numerics import data, metrics, norms
+from numerics import data, norms
+from numerics.train import metrics
 from numerics.bregman import generalized_bregman
 from numerics.models import TwoLayerReLU
 from numerics.references import references

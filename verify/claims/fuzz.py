@@ -18,7 +18,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, note, settings
 
-from numerics import data, strategies
+from numerics import data
+from numerics.data import strategies
 from numerics.references import references
 from verify.claim import claim
 from verify.kit import SEED, best_step, counterexamples, steepest, unit_scale

@@ -114,7 +114,7 @@ def test_label_noise_sgd_recovers_the_sparse_truth(signed, scale, evidence):
        statement="GD on w = u⊙u − v⊙v from u = v = α reaches the minimum-ℓ1 interpolant as α → 0 and the "
                  "minimum-ℓ2 one for large α; arcsinh(w/2α²) stays in the row space of X.")
 def test_initialization_scale_selects_the_interpolant(scale, evidence):
-    from numerics.interpolation import min_norm_interpolant
+    from numerics.references.interpolation import min_norm_interpolant
     from numerics.optim import SteepestDescent
 
     n, d = scale.pick((20, 40), (40, 100))

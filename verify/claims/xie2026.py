@@ -13,8 +13,9 @@ import numpy as np
 import torch
 from hypothesis import given, note, settings
 
-from numerics import data, norms, strategies
-from numerics.margins import max_margin
+from numerics import data, norms
+from numerics.data import strategies
+from numerics.references.margins import max_margin
 from numerics.references import references
 from verify import mutants
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim

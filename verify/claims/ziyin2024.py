@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from numerics import metrics
+from numerics.train import metrics
 from numerics.models import TwoLayerLinear
 from numerics.optim import NoisySGD
 from numerics.train import run

@@ -4,7 +4,7 @@ Tasks and weight shapes:
   binary      y_i ∈ {−1, +1},      w ∈ R^d,       margin_i = y_i <w, x_i>;
   multiclass  y_i ∈ {0, …, k−1},   W ∈ R^{k×d},   margin_i = (Wx_i)_{y_i} − max_{j≠y_i} (Wx_i)_j;
   regression  y_i = t_i ∈ R,       w ∈ R^d,       interpolation Xw = t.
-Every generator is deterministic given its seed; hypothesis strategies over them are in `numerics.strategies`.
+Every generator is deterministic given its seed; hypothesis strategies over them are in `numerics.data.strategies`.
 """
 
 from __future__ import annotations

@@ -38,8 +38,8 @@ import platformdirs
 from numerics.provenance import versions
 
 ENV_DIR, ENV_OFF = "IBS_CACHE_DIR", "IBS_NO_CACHE"
-FORMULATION = ("margins.py", "separation.py", "constrained.py", "solve.py", "losses.py", "norms", "references.py",
-               "cache.py")
+FORMULATION = ("references/margins.py", "references/separation.py", "references/constrained.py", "references/solve.py",
+               "losses.py", "norms", "references/__init__.py", "references/cache.py")
 """The modules (of `numerics`) whose source defines a cached answer: formulations, certificates, norms, and the
 layout and re-certification of entries."""
 SOLVER_PACKAGES = ("numpy", "scipy", "cvxpy", "clarabel", "scs")
@@ -62,7 +62,7 @@ def store() -> Store | None:
 @cache
 def formulation_digest() -> str:
     """A digest of the source of every module in `FORMULATION` (an edit there is a new formulation)."""
-    here, digest = Path(__file__).parent, hashlib.sha256()
+    here, digest = Path(__file__).parents[1], hashlib.sha256()  # numerics/
     for name in FORMULATION:
         for path in sorted((here / name).rglob("*.py")) if (here / name).is_dir() else [here / name]:
             digest.update(path.relative_to(here).as_posix().encode())

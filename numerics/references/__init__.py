@@ -5,7 +5,7 @@ between them (the hypotheses a claim is told apart from).
     refs.max_margin("nuclear"); refs.face("linf"); refs.separation(claim="l2", rival="linf").value
 
 A claim, its template and its controls ask the one object instead of solving again. Across processes and runs
-the answers persist in `numerics.cache` (xdist workers, Ray tasks and the next run share them): an entry is
+the answers persist in `numerics.references.cache` (xdist workers, Ray tasks and the next run share them): an entry is
 used only after its certificate is recomputed here from the stored points and closes as a fresh solve's must
 (max margins: the normalized margin of W and the dual norm of Σλz; separations: the c-margin of the closest
 point and the weak-duality bound from the stored λ, μ, h; constrained minima: the Frank–Wolfe bracket at W).
@@ -23,15 +23,16 @@ from typing import Callable
 
 import numpy as np
 
-from numerics import cache, constrained as constrained_module, norms
-from numerics import separation as separation_module
+from numerics import norms
+from numerics.references import cache, constrained as constrained_module
+from numerics.references import separation as separation_module
 from numerics.data import Dataset
-from numerics.constrained import ConstrainedMinimum, ConstrainedSeparation
-from numerics.margins import (CERTIFICATE_RTOL, SUPPORT_TOL, FaceDistance, MaxMargin, OptimalFace, max_margin,
-                              normalized_margin, signed_points)
+from numerics.references.constrained import ConstrainedMinimum, ConstrainedSeparation
+from numerics.references.margins import (CERTIFICATE_RTOL, SUPPORT_TOL, FaceDistance, MaxMargin, OptimalFace,
+                                         max_margin, normalized_margin, signed_points)
 from numerics.norms import Norm
-from numerics.separation import Separation, separation
-from numerics.solve import Attempt, Certificate
+from numerics.references.separation import Separation, separation
+from numerics.references.solve import Attempt, Certificate
 
 VECTOR_PANEL = ("l1", "lp:1.5", "l2", "lp:3", "linf")
 MATRIX_PANEL = ("nuclear", "fro", "spectral", "entry_l1", "entry_linf")
@@ -91,7 +92,7 @@ class References:
         return self._separations[key]
 
     def constrained(self, norm: str | Norm, radius: float) -> ConstrainedMinimum:
-        """The certified minimiser of L over ‖W‖ ≤ radius (`numerics.constrained`)."""
+        """The certified minimiser of L over ‖W‖ ≤ radius (`numerics.references.constrained`)."""
         key = norms.get(norm).name, float(radius)
         if key not in self._constrained:
             self._constrained[key] = self._persisted(

@@ -27,7 +27,7 @@ from numerics import norms
 from numerics.data import Dataset
 from numerics.errors import InvalidDataError, NotSeparableError, SolverError
 from numerics.norms import Norm
-from numerics.solve import SERIAL, SOLVER_OPTIONS, Attempt, Certificate, solve_certified
+from numerics.references.solve import SERIAL, SOLVER_OPTIONS, Attempt, Certificate, solve_certified
 
 CERTIFICATE_RTOL = 1e-6
 """Default relative gap between the achieved margin and the dual bound for a solution to be accepted."""

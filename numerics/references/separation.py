@@ -35,10 +35,10 @@ import numpy as np
 
 from numerics import norms
 from numerics.data import Dataset
-from numerics.margins import MaxMargin, normalized_margin, signed_points
+from numerics.references.margins import MaxMargin, normalized_margin, signed_points
 from numerics.norms import Norm
 from numerics.errors import SolverError
-from numerics.solve import SOLVER_OPTIONS, Attempt, Certificate, solve_certified
+from numerics.references.solve import SOLVER_OPTIONS, Attempt, Certificate, solve_certified
 
 
 SOLVERS = ("CLARABEL", "SCS")

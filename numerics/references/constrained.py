@@ -45,7 +45,7 @@ from numerics.errors import InvalidDataError, SolverError
 from numerics.losses import Loss
 from numerics.models import Linear
 from numerics.norms import Norm
-from numerics.solve import Attempt, Certificate, solve_certified
+from numerics.references.solve import Attempt, Certificate, solve_certified
 
 SOLVERS = ("CLARABEL", "SCS")
 """Interior point first: the exponential cones of the loss with the norm's cone (an LMI for spectral and nuclear)."""

@@ -2,11 +2,11 @@
 batched over configurations; the plain functions under them act on arrays.
 
 - margin(norm): min_i y_i f(x_i) / ‖θ‖^L (L the model's homogeneity; multiclass: the score margin), the
-  normalized margin of `numerics.margins` for linear models;
+  normalized margin of `numerics.references.margins` for linear models;
 - soft_margin(model, loss, norm): −log L/‖θ‖^L, the smoothed margin (Lyu & Li 2020);
 - cosine(ref) / distance(ref): between θ/‖θ‖₂ and ref/‖ref‖₂;
 - stable_rank ‖W‖_F²/‖W‖₂², effective_rank exp(H(σ/Σσ)) (Roy & Vetterli 2007);
-- network_kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`numerics.kkt.epsilon_kkt`) for any
+- network_kkt_residual: the (ε, δ)-KKT residual of Lyu & Li 2020 (`numerics.references.kkt.epsilon_kkt`) for any
   homogeneous binary model (per-point gradients by autograd);
 - noether: the quantity gradient flow conserves — Σ_i u_i v_i for the quadratic model w = u⊙u − v⊙v (its
   symmetry (u, v) → (u cosh λ + v sinh λ, u sinh λ + v cosh λ) keeps w), tr(UᵀU − WWᵀ) = ‖U‖² − ‖W‖² for the
@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from numerics import norms
-from numerics.kkt import epsilon_kkt
-from numerics.margins import score_margins
+from numerics.references.kkt import epsilon_kkt
+from numerics.references.margins import score_margins
 from numerics.norms import Norm
 
 

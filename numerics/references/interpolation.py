@@ -18,7 +18,7 @@ from numerics import norms
 from numerics.data import Dataset
 from numerics.errors import InvalidDataError, NotInterpolableError
 from numerics.norms import Norm
-from numerics.solve import Attempt, Certificate, solve_certified
+from numerics.references.solve import Attempt, Certificate, solve_certified
 
 RESIDUAL_RTOL = 1e-7
 """‖Xw − t‖ / ‖t‖ above this means t is not in the range of X (checked by least squares first)."""
