@@ -235,6 +235,9 @@ def test_report_renders_and_compiles(tmp_path):
                                                "reasons": ["budget too small: gap 0.1 > tol 0.05"],
                                                "measured": {"tol": 0.05, "separations": {"l1": 0.3, "linf": 0.2}},
                                                "checks": [], "trajectories": {}},
+                                              {"claim": "NGD → ℓ2 where the faces touch", "expect": "INCONCLUSIVE",
+                                               "verdict": "INCONCLUSIVE", "reasons": ["separation 0 ≤ 2·tol"],
+                                               "measured": {}, "checks": [], "trajectories": {}},
                                               {"claim": "Rprop → ℓ1", "expect": "FAIL", "verdict": "FAIL",
                                                "reasons": ["did not move: θ_T = θ_0"], "measured": {"norm": "l1"},
                                                "checks": [], "trajectories": {}}],  # judged no further: no tol
@@ -249,6 +252,7 @@ def test_report_renders_and_compiles(tmp_path):
     assert r"lmo.\allowbreak{}nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b_x_y.pdf").exists()
     assert r"\inconclusive" in tex and "Mutation table" in tex and "linf 0.2" in tex
     assert "Kaifeng Lyu, Jian Li. Gradient Descent Maximizes the Margin" in tex  # the registry's bibliography
+    assert r"must stay undecided: it is \inconclusive{} \checkmark" in tex
     import shutil
     import subprocess
 

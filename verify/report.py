@@ -111,7 +111,7 @@ check & measured & & bound & \\ \hline
 ((* endfor *))
 \end{longtable}
 ((* for part in c.evidence.parts *))
-\noindent\emph{((( part.claim | e_tex )))}((* if part.expect == "FAIL" *)) (must fail: it ((( "fails \\checkmark" if part.verdict == "FAIL" else "ends " ~ part.verdict ~ ((" \\fail" if part.verdict == "PASS" else "")) ))))((* else *)) (((( verdict(part.verdict) ))))((* endif *))((* if part.reasons *)): ((( part.reasons | join("; ") | e_tex )))((* endif *)).
+\noindent\emph{((( part.claim | e_tex )))}((* if part.expect == "FAIL" *)) (must fail: it ((( "fails \\checkmark" if part.verdict == "FAIL" else "ends " ~ part.verdict ~ ((" \\fail" if part.verdict == "PASS" else "")) ))))((* elif part.expect == "INCONCLUSIVE" *)) (must stay undecided: it ((( "is \\inconclusive{} \\checkmark" if part.verdict == "INCONCLUSIVE" else "ends " ~ part.verdict ~ " \\fail" ))))((* else *)) (((( verdict(part.verdict) ))))((* endif *))((* if part.reasons *)): ((( part.reasons | join("; ") | e_tex )))((* endif *)).
 ((* if part.measured.get("separations") *))
 Tolerance ((( part.measured.tol | num ))); certified separations from the rivals: ((* for rival, value in part.measured.separations.items() *))((( rival | e_tex ))) ((( value | num )))((* if not loop.last *)), ((* endif *))((* endfor *)).
 ((* endif *))

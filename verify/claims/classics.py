@@ -72,9 +72,9 @@ def test_gd_tends_to_the_l2_max_margin_like_one_over_log_t(scale, evidence, seam
     s = references(touching).separation("l2", "linf").value
     evidence.check("s(linf → l2) where ℓ∞'s face holds W*_ℓ2", s, "<=", SEPARATION_RTOL,
                    "(1, 0) lies on ℓ∞'s face {(1, t): t ∈ [0, 1]}: s = 0, to the bracket's precision")
+    where = "normalized GD → ℓ2 max margin, rival ℓ∞, where the faces touch"
     evidence.include(judge(converge(steepest("l2"), touching, steps=steps, seed=SEED), "l2", rivals=("linf",),
-                           tol=tol), expect=INCONCLUSIVE,
-                     name="normalized GD → ℓ2 max margin, rival ℓ∞, where the faces touch")
+                           tol=tol, name=where), expect=INCONCLUSIVE, name=where)
     evidence.conclude()
 
 
