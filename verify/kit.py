@@ -1,6 +1,6 @@
 """What the claim files share: the seed, the optimizers in the papers' language, step-size sweeps recorded in
-the evidence, formulas taken from the lemmas, the mark of a claim measured not to hold, and hypothesis's
-counterexamples as evidence."""
+the evidence, formulas taken from the lemmas, the mark of a claim measured not to hold, hypothesis's
+counterexamples as evidence, and the check that each algorithm is best in its own norm."""
 
 from __future__ import annotations
 
@@ -73,3 +73,17 @@ def counterexamples(failure: BaseException) -> list[str]:
     if not isinstance(failure, AssertionError):
         raise failure
     return [str(failure) + "\n" + "\n".join(getattr(failure, "__notes__", []))]
+
+
+def best_in_own_norm(evidence: Evidence, runs: dict, names: dict, refs) -> None:
+    """"Each algorithm maximizes its own norm's margin" (Gunasekar et al. 2018): the table of every run's normalized
+    margin in every run's norm at T, and for each norm q its own run's margin over the best other run's, held to a
+    lead, not a tie — more than the references' relative precision (10 × the largest certificate gap)."""
+    table = {q: {p: float(runs[p].margin(q)[-1]) for p in runs} for q in runs}
+    evidence.record(margin_table=table)
+    lead = 1 + 10 * max(refs.max_margin(q).certificate.rel_gap for q in runs)
+    for q in runs:
+        rival = max(table[q][p] for p in runs if p != q)
+        evidence.check(f"{names[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
+                       "each algorithm maximizes its own norm's margin (Gunasekar et al. 2018); the lead must exceed "
+                       "the references' precision")

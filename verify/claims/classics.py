@@ -19,7 +19,7 @@ from numerics.references.separation import SEPARATION_RTOL
 from verify import mutants
 from numerics.optim import SteepestDescent
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
-from verify.kit import SEED, best_step, gd, steepest
+from verify.kit import SEED, best_in_own_norm, best_step, gd, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
 from verify.evidence import INCONCLUSIVE
 from verify.templates import exponential_loss_bound
@@ -101,15 +101,7 @@ def test_steepest_descent_tends_to_its_own_norms_max_margin(scale, evidence):
         evidence.include(judge(run, norm, tol=decisive_tolerance(refs, norm),
                                bound=exponential_loss_bound(ds, norm, lrs, refs.max_margin(norm)),
                                name=f"{DESCENT[norm]} → {norm} max margin"))
-    table = {q: {p: float(runs[p].margin(q)[-1]) for p in runs} for q in runs}
-    evidence.record(margin_table=table)
-    # a lead, not a tie: more than the references' relative precision (10 × the largest certificate gap)
-    lead = 1 + 10 * max(refs.max_margin(q).certificate.rel_gap for q in runs)
-    for q in runs:
-        rival = max(table[q][p] for p in runs if p != q)
-        evidence.check(f"{DESCENT[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
-                       "each algorithm maximizes its own norm's margin (Gunasekar et al. 2018); the lead must exceed "
-                       "the references' precision")
+    best_in_own_norm(evidence, runs, DESCENT, refs)
     # negative control: sign descent does not tend to the ℓ1 max margin
     evidence.include(judge(runs["linf"], "l1", tol=decisive_tolerance(refs, "l1"), name="sign descent → ℓ1 max margin"),
                      expect="FAIL")

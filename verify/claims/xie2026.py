@@ -19,7 +19,7 @@ from numerics.references.margins import max_margin
 from numerics.references import references
 from verify import mutants
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
-from verify.kit import SEED, best_step, counterexamples, gd, known_failure, steepest
+from verify.kit import SEED, best_in_own_norm, best_step, counterexamples, gd, known_failure, steepest
 from verify.convergence import converge, converge_each, decisive_tolerance, judge
 
 DESCENT = {"nuclear": "NucGD", "fro": "normalized GD", "spectral": "spectral descent", "entry_linf": "sign descent"}
@@ -142,13 +142,7 @@ def test_each_matrix_steepest_descent_is_best_in_its_own_norm(scale, evidence):
         runs[norm] = best_step(evidence, steepest(norm), ds, norm, steps, seed=SEED)
         evidence.include(judge(runs[norm], norm, tol=decisive_tolerance(refs, norm),
                                name=f"{DESCENT[norm]} → {norm} max margin"))
-    table = {q: {p: float(runs[p].margin(q)[-1]) for p in runs} for q in runs}
-    evidence.record(margin_table=table)
-    lead = 1 + 10 * max(refs.max_margin(q).certificate.rel_gap for q in runs)
-    for q in runs:
-        rival = max(table[q][p] for p in runs if p != q)
-        evidence.check(f"{DESCENT[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
-                       "each algorithm maximizes its own norm's margin; the lead must exceed the references' precision")
+    best_in_own_norm(evidence, runs, DESCENT, refs)
     evidence.include(judge(runs["spectral"], "nuclear", tol=decisive_tolerance(refs, "nuclear"),
                            name="spectral descent → nuclear max margin"), expect="FAIL")
     evidence.conclude()
