@@ -267,3 +267,19 @@ def test_a_schedule_without_eta_uses_the_optimizers_lr():
     run(model, ds.X, ds.y.astype(float), "logistic", lambda ps: Spy(ps, 0.3, "l2", batch_dims=1), steps=4,
         schedule=inverse_sqrt())
     np.testing.assert_allclose(lrs, [0.3 / np.sqrt(t + 1) for t in range(4)])
+
+
+def test_a_run_specification_carries_every_option_and_keywords_replace_its_own():
+    from numerics.train import RunSpec
+
+    spec = RunSpec(steps=50, batch=2, record_every=10, seed=3)
+    assert RunSpec.of(spec, seed=4).seed == 4 and RunSpec.of(spec, seed=4).batch == 2 and spec.seed == 3
+    with pytest.raises(TypeError, match="unknown run options \\['stepz'\\]"):
+        RunSpec.of(spec, stepz=10)
+    with pytest.raises(ValueError, match="backend 'gpu' is not one of"):
+        RunSpec(steps=1, backend="gpu")
+    X, y = np.array([[1.0, 0.0], [-1.0, -0.5]]), np.array([1.0, -1.0])
+    make = lambda ps: SteepestDescent(ps, 0.1, "l2", batch_dims=1)  # noqa: E731
+    by_spec = run(Linear(2), X, y, "logistic", make, spec)
+    by_keywords = run(Linear(2), X, y, "logistic", make, steps=50, batch=2, record_every=10, seed=3)
+    np.testing.assert_array_equal(by_spec.final[0], by_keywords.final[0])

@@ -40,7 +40,7 @@ from numerics.models import Linear
 from numerics.norms import Norm
 from numerics.optim import Schedule
 from numerics.references import References, references
-from numerics.train import run as train_run
+from numerics.train import RunSpec, run as train_run
 from verify import kernel
 from verify.evidence import INCONCLUSIVE, Evidence
 from verify.kernel import MARGIN_GAP, Rivals, rival_names
@@ -184,9 +184,9 @@ def _converge(make_optimizer, ds: Dataset, steps: int, etas: torch.Tensor | None
     model = Linear(ds.d, ds.num_classes if ds.task == "multiclass" else None)
     targets = ds.y if ds.task == "multiclass" else ds.y.astype(np.float64)
     loss = loss or ("cross_entropy" if ds.task == "multiclass" else "logistic")
-    traj = train_run(model, ds.X, targets, loss, make_optimizer, steps=steps, batch=batch, schedule=schedule,
-                     seed=seed, device=device, batch_size=batch_size, record_every=record_every, record_params=True,
-                     metrics=track, natural=natural, scheduler=scheduler, backend=backend)
+    spec = RunSpec(steps, batch, record_every, schedule, batch_size, track, seed, device, record_params=True,
+                   natural=natural, scheduler=scheduler, backend=backend)
+    traj = train_run(model, ds.X, targets, loss, make_optimizer, spec)
     config = {**traj.config, "rate": rate.name, "optimizer": type(probe).__name__, "optimizer_options": _options(probe)}
     return [ConvergenceRun(ds, references(ds), type(probe).__name__, traj.steps, traj.params[0][:, b],
                            traj.final[0][b], steps, rate, record_every,

@@ -32,14 +32,12 @@ import torch
 from numerics.errors import InvalidDataError
 from numerics.losses import Loss
 from numerics.models import Model
-from numerics.optim.schedules import Schedule
 from numerics.provenance import usable as usable_device
 from numerics.provenance import versions
 from numerics.train import compiled, eager
 from numerics.train.compiled import NotCompilableError
 from numerics.train.setup import Metric, Setup
-
-BACKENDS = ("auto", "torch", "compiled")
+from numerics.train.spec import BACKENDS, RunSpec
 ACCOUNT: Counter = Counter()
 """This process's training work: runs on each path ("compiled runs", "eager runs"), "compile seconds" and
 "training seconds" (the checklist reports them per claim, beside the references' account)."""
@@ -64,13 +62,10 @@ class Trajectory:
 
 
 def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
-        *, steps: int, batch: int = 1, record_every: int = 100, schedule: Schedule | None = None,
-        batch_size: int | None = None, metrics: dict[str, Metric] | None = None, seed: int = 0,
-        device: torch.device | str | None = None, dtype: torch.dtype = torch.float64, record_params: bool = False,
-        init: list[torch.Tensor] | None = None, progress: bool | None = None, autograd: bool = False,
-        natural: bool = False, scheduler: Callable[[torch.optim.Optimizer], object] | None = None,
-        backend: str = "auto") -> Trajectory:
-    """Train `batch` configurations of `model` on (X, y) for `steps` steps and record a trajectory.
+        spec: RunSpec | None = None, **options) -> Trajectory:
+    """Train `batch` configurations of `model` on (X, y) for `steps` steps and record a trajectory. The options
+    (`steps`, `batch`, `record_every`, `schedule`, …: `RunSpec`) come as a `spec`, as keywords, or both (the
+    keywords replace the spec's).
 
     `make_optimizer(params)` builds the optimizer on the batched parameters (use `batch_dims=1` for
     `SteepestDescent`/`NoisySGD`). `batch_size` samples a mini-batch per configuration and step (without
@@ -85,11 +80,9 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
     differ between the paths, not within one). `backend`: see the module docstring.
     """
     start = time.perf_counter()
-    if backend not in BACKENDS:
-        raise ValueError(f"backend {backend!r} is not one of {BACKENDS}")
-    if schedule is not None and scheduler is not None:
-        raise ValueError("pass a schedule or a torch lr scheduler, not both")
-    device = usable_device(device)
+    spec = RunSpec.of(spec, **options)
+    batch, dtype, init, natural, seed = spec.batch, spec.dtype, spec.init, spec.natural, spec.seed
+    device = usable_device(spec.device)
     loss = loss if isinstance(loss, Loss) else Loss(loss)
     generator = torch.Generator(device=device).manual_seed(seed)
     X = torch.as_tensor(np.asarray(X), dtype=dtype, device=device)
@@ -106,16 +99,17 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
         leaves = [p.detach()[0].clone().requires_grad_() for p in params]
     else:
         leaves = params
-    s = Setup(model, X, y, loss, make_optimizer(leaves), params, leaves, natural, steps, record_every, schedule,
-              batch_size, seed, generator, device, dtype, dict(metrics or {}), record_params)
-    why_not = compiled.unsupported(s, scheduler) if backend != "torch" else "backend='torch' was asked for"
-    if backend == "compiled" and why_not:
+    s = Setup(model, X, y, loss, make_optimizer(leaves), params, leaves, natural, spec.steps, spec.record_every,
+              spec.schedule, spec.batch_size, seed, generator, device, dtype, dict(spec.metrics or {}),
+              spec.record_params)
+    why_not = compiled.unsupported(s, spec.scheduler) if spec.backend != "torch" else "backend='torch' was asked for"
+    if spec.backend == "compiled" and why_not:
         raise NotCompilableError(f"no compiled path for this run: {why_not}")
     if why_not:
-        recorded = eager.train(s, progress=progress, autograd=autograd, scheduler=scheduler)
+        recorded = eager.train(s, progress=spec.progress, autograd=spec.autograd, scheduler=spec.scheduler)
         path = {"backend": "torch", "compile_seconds": 0.0, "why_not_compiled": why_not}
     else:
-        recorded = compiled.train(s, progress=progress)
+        recorded = compiled.train(s, progress=spec.progress)
         path = {"backend": "compiled"}
     config = {**s.config(), **path, **recorded.config, "versions": versions()}
     snapshots = recorded.snapshots
@@ -124,7 +118,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
                     "training seconds": seconds})
     return Trajectory(np.array(recorded.steps), {k: np.stack(v) for k, v in recorded.values.items()}, recorded.final,
                       config, [np.stack([snap[i] for snap in snapshots]) for i in range(len(params))]
-                      if record_params else None, seconds, recorded.diverged_at)
+                      if spec.record_params else None, seconds, recorded.diverged_at)
 
 
 def _check_data_sets(X: torch.Tensor, y: torch.Tensor, batch: int) -> None:
@@ -139,4 +133,4 @@ def _check_data_sets(X: torch.Tensor, y: torch.Tensor, batch: int) -> None:
         raise InvalidDataError(f"X has {X.shape[-2]} points and y {y.shape[-1]} labels")
 
 
-__all__ = ["ACCOUNT", "BACKENDS", "Metric", "NotCompilableError", "Trajectory", "run"]
+__all__ = ["ACCOUNT", "BACKENDS", "Metric", "NotCompilableError", "RunSpec", "Trajectory", "run"]
