@@ -1,6 +1,7 @@
 """What the claim files share: the seed, the optimizers in the papers' language, step-size sweeps recorded in
 the evidence, formulas taken from the lemmas, the mark of a claim measured not to hold, hypothesis's
-counterexamples as evidence, and the check that each algorithm is best in its own norm."""
+counterexamples as evidence, and the named checks several claims share (each algorithm best in its own norm, a
+sequence monotone after a start condition)."""
 
 from __future__ import annotations
 
@@ -87,3 +88,17 @@ def best_in_own_norm(evidence: Evidence, runs: dict, names: dict, refs) -> None:
         evidence.check(f"{names[q]}'s {q} margin over the best other's", table[q][q] / rival, ">=", lead,
                        "each algorithm maximizes its own norm's margin (Gunasekar et al. 2018); the lead must exceed "
                        "the references' precision")
+
+
+def monotone(evidence: Evidence, name: str, values, *, increasing: bool, slack: float, why: str,
+             control: bool = False) -> bool:
+    """The named check "monotone after a start condition" (the caller slices `values` from its start): the worst
+    relative step against the direction, min_t (v_{t+1} − v_t)/|v_{t+1}| ≥ −slack for a non-decreasing sequence,
+    max_t (…) ≤ slack for a non-increasing one (`slack`: the rounding the quantity carries, with its reason in
+    `why`). With `control`, a negative control: the sequence must break it."""
+    values = np.asarray(values, dtype=np.float64)
+    steps = np.diff(values) / np.abs(values[1:])
+    record = evidence.control if control else evidence.check
+    if increasing:
+        return record(name, float(np.min(steps)), ">=", -slack, why)
+    return record(name, float(np.max(steps)), "<=", slack, why)

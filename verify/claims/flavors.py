@@ -21,7 +21,7 @@ from numerics.models import TwoLayerReLU
 from numerics.references import references
 from numerics.train import run
 from verify.claim import OPTIMIZER, Mutant, claim
-from verify.kit import SEED, best_step, known_failure, steepest
+from verify.kit import SEED, best_step, known_failure, monotone, steepest
 from verify.convergence import decisive_tolerance, judge
 
 LEARNING_RATES = {"GD": ("l2", (0.1, 0.1)), "sign descent": ("linf", (0.003, 0.0003)),
@@ -71,11 +71,6 @@ def separated(evidence, name, traj, n) -> int | None:
     return int(ok[0]) if ok.size and traj.diverged_at is None else None
 
 
-def worst_relative_step(values: np.ndarray) -> float:
-    """min_t (v_{t+1} − v_t)/|v_{t+1}|: negative where the sequence decreased."""
-    return float(np.min(np.diff(values) / np.abs(values[1:])))
-
-
 def relative_kkt(model, ds, params) -> float:
     """ε/‖θ̃‖ of the (ε, δ)-KKT residual at θ̃ = θ rescaled to min margin 1 (scale free)."""
     params = [torch.as_tensor(p) for p in params]
@@ -103,17 +98,17 @@ def test_soft_margin_in_the_algorithms_own_norm_never_decreases(scale, evidence)
                            f"{name}: soft margin": [soft[0], soft[-1]]})
         # The flow's soft margin is non-decreasing; small steps add O(η²) terms that the papers' step-size
         # condition makes non-positive, so only float64 rounding may show as a decrease.
-        evidence.check(f"{name}: worst relative change of its {norm} soft margin", worst_relative_step(soft), ">=",
-                       -ROUNDING, "non-decreasing (Tsilivis et al. 2024; Lyu & Li 2020 for GD)")
+        monotone(evidence, f"{name}: worst relative change of its {norm} soft margin", soft, increasing=True,
+                 slack=ROUNDING, why="non-decreasing (Tsilivis et al. 2024; Lyu & Li 2020 for GD)")
         evidence.check(f"{name}: soft margin gained after separation", soft[-1] / soft[0], ">", 1.0, "it grows")
     # negative control: normalized sign descent with a constant step is not a small-step discretisation of the
     # flow (its steps never shrink) and its ℓ∞ soft margin oscillates
     traj = train(ds, model, on_all_parameters("linf", 0.01, normalized=True), steps, "linf")
     start = separated(evidence, "constant-step normalized sign descent", traj, ds.n)
     if start is not None:
-        evidence.control("constant-step normalized sign descent: worst relative change of its soft margin",
-                         worst_relative_step(traj["soft margin"][start:, 0]), ">=", -ROUNDING,
-                         "steps that do not vanish break monotonicity")
+        monotone(evidence, "constant-step normalized sign descent: worst relative change of its soft margin",
+                 traj["soft margin"][start:, 0], increasing=True, slack=ROUNDING,
+                 why="steps that do not vanish break monotonicity", control=True)
     evidence.conclude()
 
 
@@ -161,8 +156,8 @@ def test_bregman_divergence_to_the_certified_kkt_point_decreases(scale, evidence
         evidence.trajectory(f"{name}: D_{norm}(W*, W_t/‖W_t‖)", run_.steps[after], D)
         evidence.record(**{f"{name}: D at separation, at T": [D[0], D[-1]], f"{name}: D at the rivals' KKT points":
                            separation})
-        evidence.check(f"{name}: worst relative increase of D", float(np.max(np.diff(D) / D[1:])), "<=", ROUNDING,
-                       "monotone decrease (Tsilivis et al. 2024); float64 rounding aside")
+        monotone(evidence, f"{name}: worst relative increase of D", D, increasing=False, slack=ROUNDING,
+                 why="monotone decrease (Tsilivis et al. 2024); float64 rounding aside")
         evidence.check(f"{name}: D(T) over its least value at another smooth norm's KKT point", D[-1] / separation,
                        "<=", 0.25, "a quarter of the separation, as the margin tolerances")
     # negative control: GD's direction does not approach ℓ3's KKT point (another norm's)
@@ -260,8 +255,8 @@ def test_kkt_residual_of_the_direction_decreases(scale, evidence):
         checkpoints[name] = eps
     if len(checkpoints) == 2:
         eps = checkpoints["GD"]
-        evidence.check("GD: worst relative increase of ε between checkpoints", float(np.max(np.diff(eps) / eps[1:])),
-                       "<=", 0.0, "ε → 0 along GD (Lyu & Li 2020); log-spaced checkpoints")
+        monotone(evidence, "GD: worst relative increase of ε between checkpoints", eps, increasing=False, slack=0.0,
+                 why="ε → 0 along GD (Lyu & Li 2020); log-spaced checkpoints")
         evidence.check("GD: ε(T)/ε(separation)", eps[-1] / eps[0], "<", 1.0, "the residual shrinks")
         evidence.control("sign descent: ε(T) ≤ GD's ε(T) (it would be an ℓ2 KKT point too)",
                          checkpoints["sign descent"][-1], "<=", eps[-1],
