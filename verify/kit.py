@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import sympy
 
+from numerics import data
 from numerics.data import Dataset
 from numerics.optim import SteepestDescent
 from verify.convergence import ConvergenceRun, converge_each
@@ -19,6 +20,10 @@ ETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 """The step sizes η of η/√(t+1) a sweep tries: the natural scale of a normalized step differs by norm (a sign
 step has Frobenius size √(kd), a NucGD step 1), so no single η is right for all; the sweep and its choice go in
 the evidence."""
+
+SIGN_ETAS = (0.01, 0.03, 0.1, 0.3, 1.0)
+"""η of η/√(t+1) swept for sign descent, Signum and SVRG: momentum and variance reduction need smaller steps than
+the full batch (their trade-off), so the sweep reaches two decades below the classics' η."""
 
 
 def steepest(norm: str, lr=1.0, **options):
@@ -59,6 +64,13 @@ def known_failure(reason: str, scale: str | None = None):
         return pytest.mark.xfail(strict=True, raises=ClaimFailed, reason=reason)
     return pytest.mark.xfail(f"config.getoption('--scale') == {scale!r}", strict=True, raises=ClaimFailed,
                              reason=f"at {scale} scale: {reason}")
+
+
+def sparse_binary(scale) -> Dataset:
+    """The classics' data: n < d points (20 in R^50; 50 in R^125 at paper scale) labelled by a 2-sparse unit
+    teacher at margin ≥ 0.1, where the panel norms' max-margin solutions are certified apart."""
+    n, d = scale.pick((20, 50), (50, 125))
+    return data.gaussian_binary(n, d, margin=0.1, sparsity=2, seed=SEED)
 
 
 def unit_scale(ds: Dataset) -> Dataset:

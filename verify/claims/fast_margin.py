@@ -22,7 +22,7 @@ from numerics.optim import PRGD, DualAcceleration, loss_adaptive
 from numerics.references import references
 from verify import mutants
 from verify.claim import OPTIMIZER, Mutant, claim
-from verify.kit import SEED, ETAS, gd, steepest
+from verify.kit import ETAS, SEED, gd, sparse_binary, steepest
 from verify.convergence import ConvergenceRun, converge, converge_each, decisive_tolerance, dual_radius, judge
 from verify.evidence import INCONCLUSIVE, Evidence
 from verify.rates import RATES, Rate, envelope_growth, steps_needed
@@ -37,12 +37,6 @@ it (measured: 16× is the fastest on both claims' data, 64× already slower)."""
 CONSTANT = (0.1, 1.0, 10.0, 100.0)
 """Constant steps of plain GD (as the classics' control)."""
 ACCELERATED = RATES["inverse_square"]
-
-
-def sparse_binary(scale):
-    """The classics' data: n < d points labelled by a 2-sparse teacher at margin ≥ 0.1."""
-    n, d = scale.pick((20, 50), (50, 125))
-    return data.gaussian_binary(n, d, margin=0.1, sparsity=2, seed=SEED)
 
 
 def all_support(scale):
