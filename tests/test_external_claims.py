@@ -34,11 +34,14 @@ def test_a_claims_file_outside_the_repository_runs_and_joins_the_report(tmp_path
     assert r"doe.\allowbreak{}ngd" in tex and "Jane Doe. Normalized GD on sparse teachers" in tex
 
 
-def test_papers_lists_the_files_paper_and_an_unknown_file_is_one_line(tmp_path):
+def test_papers_and_list_show_the_files_claims_and_an_unknown_file_is_one_line(tmp_path):
     (tmp_path / "my_claims.py").write_text(example(), encoding="utf-8")
     listed = subprocess.run([sys.executable, "-m", "verify", "papers", "--claims", "my_claims.py"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=300)
     assert listed.returncode == 0 and re.search(r"doe2026 +Doe +2026 +2612\.00001v1 +1", listed.stdout), listed
+    listed = subprocess.run([sys.executable, "-m", "verify", "--list", "--claims", "my_claims.py"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0 and re.search(r"doe\.ngd_l2 +doe2026,gunasekar2018", listed.stdout), listed
     missing = subprocess.run([sys.executable, "-m", "verify", "--claims", "nowhere.py"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2 and "no claims file" in missing.stderr, missing.stderr

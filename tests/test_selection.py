@@ -48,9 +48,9 @@ def test_a_claim_citing_an_unknown_paper_is_an_error_when_declared():
 
 
 def test_select_by_id_base_id_and_paper_and_name_near_matches():
-    claims = [catalog.Entry("noether.gd_discrete_factor", ("ziyin2024",), "a::x", False),
-              catalog.Entry("fuzz.own[l1]", ("gunasekar2018",), "b::y[l1]", False),
-              catalog.Entry("fuzz.own[l2]", ("gunasekar2018",), "b::y[l2]", False)]
+    claims = [catalog.Entry("noether.gd_discrete_factor", ("ziyin2024",), "a::x", "/a::x", False),
+              catalog.Entry("fuzz.own[l1]", ("gunasekar2018",), "b::y[l1]", "/b::y[l1]", False),
+              catalog.Entry("fuzz.own[l2]", ("gunasekar2018",), "b::y[l2]", "/b::y[l2]", False)]
     assert catalog.select(claims, ids=["fuzz.own"]) == claims[1:]
     assert catalog.select(claims, ids=["fuzz.own[l2]"]) == claims[2:]
     assert catalog.select(claims, papers=["ziyin2024"]) == claims[:1]

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.address and args.executor != "ray":
         parser.error("--address needs --executor ray")
     if args.list:
-        return list_claims(args.out, args.scale)
+        return list_claims(args.out, args.scale, args.claims)
     try:
         targets = selection(args)
     except (catalog.SelectionError, ClaimDeclarationError, OSError, ImportError) as error:
@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.executor == "ray":
         code = distributed(args, common, targets)
     else:
-        code = pytest.main([*(targets or [str(HERE)]), "--evidence", str(args.out / "evidence.json"), "--report",
+        code = pytest.main([*(targets or [str(HERE)]), *catalog.CHECKLIST_OPTIONS, "--evidence",
+                            str(args.out / "evidence.json"), "--report",
                             str(tex), "-p", "no:cacheprovider", *(["-n", args.workers] if args.workers != "0" else []),
                             "--evidence-dir", str(args.out), *(["--resume"] if args.resume else []), *common])
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -140,8 +141,7 @@ def selection(args) -> list[str]:
     if not args.claim and not args.paper:
         return external(args.claims)
     chosen = catalog.select(catalog.collect(claims_files=args.claims), ids=args.claim, papers=args.paper)
-    return [nodeid if Path(nodeid.split("::")[0]).is_absolute() else str(HERE.parent / nodeid)
-            for nodeid in (c.nodeid for c in chosen)]
+    return [c.target for c in chosen]
 
 
 def external(claims_files) -> list[str]:
@@ -154,9 +154,10 @@ def external(claims_files) -> list[str]:
     return targets
 
 
-def list_claims(out: Path, scale: str) -> int:
-    """`--list`: one line per claim, with the time of its last run at `scale` in `out` where there is one."""
-    claims = catalog.collect()
+def list_claims(out: Path, scale: str, claims_files=()) -> int:
+    """`--list`: one line per claim (the checklist's and those of `claims_files`), with the time of its last run at
+    `scale` in `out` where there is one."""
+    claims = catalog.collect(claims_files=claims_files)
     recorded = ledger.read(out, "claims", scale)
     width = max(len(c.id) for c in claims)
     for entry in claims:

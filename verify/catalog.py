@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from verify import papers as registry
+from verify import claim, papers as registry
 
 HERE = Path(__file__).parent
+CHECKLIST_OPTIONS = ("-p", "verify.plugin", "-c", str(HERE.parent / "pyproject.toml"))
+"""What every pytest run of the checklist gets, wherever the claims files lie: the plugin, and the repository's
+configuration (so that its directory is the rootdir: a claims file outside it would otherwise make pytest look
+for one above the file, and run without the plugin)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class Entry:
     id: str
     papers: tuple[str, ...]
     nodeid: str
+    target: str
+    """What pytest takes to run it alone: its file's absolute path and the test's name (with its parameters)."""
     scaled: bool
     """Whether the claim takes the `scale` fixture (its sizes differ at paper scale); else it is the same at
     both scales."""
@@ -41,7 +47,7 @@ class _Collector:
         for item in items:
             meta = claim_metadata(item)
             if meta is not None:
-                self.claims.append(Entry(meta["id"], tuple(meta["papers"]), item.nodeid,
+                self.claims.append(Entry(meta["id"], tuple(meta["papers"]), item.nodeid, f"{item.path}::{item.name}",
                                          "scale" in item.fixturenames, tuple(meta["lemmas"])))
 
 
@@ -49,9 +55,10 @@ def collect(root: Path = HERE, claims_files=()) -> list[Entry]:
     """Every claim of the checklist and of `claims_files`, in collection order (collected in this process;
     nothing runs)."""
     collector, output = _Collector(), io.StringIO()
-    extra = [a for path in claims_files for a in (str(path), "--claims", str(path))]
+    extra = [a for path in claims_files for a in (str(claim.source_file(path)), "--claims", str(path))]
     with contextlib.redirect_stdout(output):
-        code = pytest.main([str(root), *extra, "--collect-only", "-q", "-p", "no:cacheprovider"], plugins=[collector])
+        code = pytest.main([str(root), *extra, *CHECKLIST_OPTIONS, "--collect-only", "-q", "-p", "no:cacheprovider"],
+                           plugins=[collector])
     if code not in (0, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise RuntimeError(f"collecting the claims in {root} failed:\n{output.getvalue()[-3000:]}")
     return collector.claims

@@ -76,12 +76,14 @@ claim & verdict & time (s) & papers \\ \hline
 ((* endfor *))
 \end{longtable}
 
+((* if papers *))
 \section*{Papers}
 \begin{description}
 ((* for key, paper in papers *))
 \item[((( key | e_tex )))] ((( paper | e_tex )))
 ((* endfor *))
 \end{description}
+((* endif *))
 
 ((* for c in claims *))
 \section{\texttt{((( c.id | breakable )))}}
