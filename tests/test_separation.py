@@ -66,3 +66,27 @@ def test_without_a_tight_bracket_the_least_upper_bound_still_bounds_the_separati
     refs = references(ds)
     loose = separation(ds, refs.max_margin("l2"), refs.max_margin("linf"), rtol=1e-16)  # no solver gets there
     assert not loose.certificate.ok and loose.value <= refs.separation("l2", "linf").value + SEPARATION_RTOL
+
+
+def test_a_bracket_within_the_acceptance_is_stored_and_recertified_at_it():
+    """A separation whose bracket closes only to SEPARATION_ACCEPT (a large SDP's interior-point stop) is stored, with
+    the precision it is re-certified at on load, so that it is not solved again in every process; a looser one is
+    not stored."""
+    import dataclasses
+
+    from numerics.references import _accepted, _separation_entry
+    from numerics.references.separation import SEPARATION_ACCEPT, recertify
+    from numerics.references.solve import Certificate
+
+    ds = data.gaussian_binary(20, 30, margin=0.1, sparsity=2, seed=1)
+    refs = references(ds)
+    tight = refs.separation("l2", "linf")
+    c = tight.certificate
+    loose = dataclasses.replace(tight, certificate=Certificate(c.lower, c.lower * (1 + 5e-3), c.rtol))
+    assert _accepted(tight) and _separation_entry(tight)[0]["rtol"] == SEPARATION_RTOL
+    assert _accepted(loose) and _separation_entry(loose)[0]["rtol"] == SEPARATION_ACCEPT
+    too_loose = dataclasses.replace(tight, certificate=Certificate(c.lower, c.lower * 1.05, c.rtol))
+    assert not _accepted(too_loose)
+    again = recertify(ds, refs.max_margin("l2"), refs.max_margin("linf"), tight.closest, *tight.multipliers,
+                      solver=tight.solver, seconds=0.0, rtol=SEPARATION_ACCEPT)
+    assert again is not None and again.value == pytest.approx(tight.value, abs=1e-12)

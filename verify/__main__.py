@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.address and args.executor != "ray":
         parser.error("--address needs --executor ray")
+    if args.claims and args.executor == "ray":
+        parser.error("--claims runs with the local executor (a Ray task runs in a copy of the checkout, where a file "
+                     "outside it is not): run it locally, or put the file under verify/claims/")
     if args.list:
         return list_claims(args.out, args.scale, args.claims)
     try:
@@ -111,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print("every selected claim's evidence is current: the report was rebuilt from it")
             code = pytest.ExitCode.OK
         else:
-            print(f"error: no claim selected by {' '.join(args.pytest_args)!r}{_near(args.pytest_args)}",
+            print(f"error: no claim selected by {' '.join(args.pytest_args)!r}{_near(args.pytest_args, args.claims)}",
                   file=sys.stderr)
     evidence = args.out / "evidence.json"
     code = exit_status(int(code), json.loads(evidence.read_text(encoding="utf-8")) if evidence.exists() else None)
@@ -169,12 +172,12 @@ def list_claims(out: Path, scale: str, claims_files=()) -> int:
     return 0
 
 
-def _near(pytest_args: list[str]) -> str:
+def _near(pytest_args: list[str], claims_files=()) -> str:
     """Claim ids near a `-k` expression that selected nothing."""
     if "-k" not in pytest_args or pytest_args.index("-k") + 1 >= len(pytest_args):
         return ""
     try:
-        catalog.select(catalog.collect(), ids=[pytest_args[pytest_args.index("-k") + 1]])
+        catalog.select(catalog.collect(claims_files=claims_files), ids=[pytest_args[pytest_args.index("-k") + 1]])
     except catalog.SelectionError as error:
         return f" ({str(error).split('; ', 1)[-1]})"
     return ""

@@ -7,7 +7,7 @@ the statement, the seams a mutant may replace, and the mutants that must break i
            mutants=[Mutant("sign descent posing as NucGD", "the claim's NucGD is sign descent", kind=OPTIMIZER,
                            caught_by="rival entry_linf", seams={"nucgd": steepest("entry_linf")})])
     def test_nucgd_tends_to_the_nuclear_max_margin(scale, evidence, seams):
-        run = best_step(evidence, seams.nucgd, …)
+        run = best_step(evidence, seams.nucgd, …)       # (a sketch: the checklist's claim names its seam `steepest`)
 
 The body is what pytest runs (the `scale`, `evidence` and `seams` fixtures are the plugin's); the `Claim` is what
 the catalog, the mutation table and the report read. A mutant replaces a seam the claim declares, or patches the
@@ -59,17 +59,28 @@ class Mutant:
     changes_references: bool = False
     """It changes how certified references are computed or judged: its claim runs with the persistent store off,
     so that no stored reference stands in for the mutated code."""
+    fails: bool | None = None
+    """Whether it must make its claim FAIL (not merely not PASS): always for an optimizer or data mutant; for a
+    verifier mutant where a check catches it as positive evidence (a wrong metric, a loose certificate), so that a
+    regression to INCONCLUSIVE is seen. Default: True unless the kind is VERIFIER."""
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"mutant {self.name!r}: kind must be one of {KINDS}, not {self.kind!r}")
         if not self.seams and self.patch is None:
             raise ValueError(f"mutant {self.name!r} replaces no seam and patches nothing")
+        if self.fails is False and self.kind != VERIFIER:
+            raise ValueError(f"mutant {self.name!r}: an {self.kind} mutant must make its claim FAIL")
+
+    @property
+    def must(self) -> str:
+        """The verdict it must cause: "FAIL", or "not PASS" for a verifier mutant that may leave its claim
+        undecided (a looser tolerance, a skipped check)."""
+        return "FAIL" if self.fails or (self.fails is None and self.kind != VERIFIER) else "not PASS"
 
     def killed(self, verdict: str) -> bool:
-        """Whether `verdict` is what this mutant must cause: FAIL for an optimizer or data mutant, anything but
-        PASS for a mutant of the verifier."""
-        return verdict != "PASS" if self.kind == VERIFIER else verdict == "FAIL"
+        """Whether `verdict` is what this mutant must cause (`must`)."""
+        return verdict == "FAIL" if self.must == "FAIL" else verdict != "PASS"
 
 
 class Seams:
@@ -125,7 +136,8 @@ _REGISTRY: dict[str, Claim] = {}
 
 
 class ClaimDeclarationError(ValueError):
-    """A claim that cites an unknown paper or lemma, reuses another claim's id, or declares a bad mutant."""
+    """A claim that cites an unknown paper, reuses another claim's id, or declares a bad mutant (an unknown lemma id
+    is refused when pytest collects the claim: `verify.plugin.claim_metadata`)."""
 
 
 def claim(*, id: str, papers: tuple[str, ...] | list[str], lemmas, statement: str,
@@ -138,11 +150,15 @@ def claim(*, id: str, papers: tuple[str, ...] | list[str], lemmas, statement: st
         if unknown:
             raise ClaimDeclarationError(f"claim {id!r} cites unknown paper keys {unknown}: "
                                         f"{paper_registry.near(unknown[0])}")
+        arguments = set(inspect.signature(body).parameters) - {"evidence", "scale", "seams"}
         for mutant in mutants:
             undeclared = set(mutant.seams) - set(seams or {})
             if undeclared:
                 raise ClaimDeclarationError(f"claim {id!r}: mutant {mutant.name!r} replaces undeclared seams "
                                             f"{sorted(undeclared)}")
+            if set(mutant.params) != arguments:
+                raise ClaimDeclarationError(f"claim {id!r}: mutant {mutant.name!r} must name its case with params "
+                                            f"for {sorted(arguments)}; it gives {sorted(mutant.params)}")
         declared = Claim(id, tuple(papers), tuple(lemmas), statement, body, MappingProxyType(dict(seams or {})),
                          tuple(mutants))
         earlier = _REGISTRY.get(id)

@@ -40,8 +40,10 @@ RATE = Rate("1/√t", lambda t: 1 / math.sqrt(t),
 def constrained_tolerance(run: ConvergenceRun, claim: str, radius: float, rivals=None) -> float:
     """min(TOL, s_min/4): the standard precision, or a quarter of the least certified separation where the data
     separate the rivals by less (every rival excluded with a factor 2 to spare)."""
-    s_min = min(run.references.constrained_separation(claim, r, radius).value for r in rival_names(claim, rivals))
-    return min(TOL, s_min / 4)
+    names = rival_names(claim, rivals)
+    if not names:
+        raise ValueError(f"a constrained claim about {claim} with no rival has no decisive tolerance: name its rivals")
+    return min(TOL, min(run.references.constrained_separation(claim, r, radius).value for r in names) / 4)
 
 
 def judge_constrained(run: ConvergenceRun, claim: str, radius: float, *, rivals=None, tol: float | None = None,

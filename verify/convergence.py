@@ -217,6 +217,8 @@ def judge(run: ConvergenceRun, claim: str | Norm, *, rivals: tuple[str, ...] | R
     refs, ref = run.references, run.references.max_margin(c)
     if not isinstance(rivals, Rivals):
         rivals = Rivals.of(c.name, names, lambda a, b: refs.separation(a, b).value)
+    elif rivals.claim != c.name:
+        raise ValueError(f"rivals were computed for a claim about {rivals.claim}, not {c.name}")
     tol = TOL if tol is None else float(tol)
     t, g = run.steps, run.gap(c)
     ev.record(gamma_star=ref.margin, certificate_rel_gap=ref.certificate.rel_gap, solver=ref.solver, tol=tol,
@@ -245,7 +247,10 @@ def decisive_tolerance(refs: References, claim: str | Norm, rivals: tuple[str, .
     """s_min/4: the checklist's tolerance for a claim on this data — the largest that excludes every rival
     (tol < s_min/2) with a factor 2 to spare. It follows the data: at another scale it is recomputed."""
     c = norms.get(claim).name
-    return min(refs.separation(c, r).value for r in rival_names(c, rivals)) / 4
+    names = rival_names(c, rivals)
+    if not names:
+        raise ValueError(f"a claim about {c} with no rival has no decisive tolerance: name its rivals")
+    return min(refs.separation(c, r).value for r in names) / 4
 
 
 def moved(ev: Evidence, run: ConvergenceRun) -> bool:

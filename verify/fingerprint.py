@@ -242,7 +242,7 @@ def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {KINDS}")
     norms = tuple(panel("l2" if kind == "binary" else "nuclear") if norms is None else
-                  (get_norm(c).name for c in norms))
+                  dict.fromkeys(get_norm(c).name for c in norms))
     wrong = [c for c in norms if get_norm(c).ndim != (1 if kind == "binary" else 2)]
     if wrong or len(norms) < 2:
         raise ValueError(f"the {kind} kind needs at least two {'vector' if kind == 'binary' else 'matrix'} norms; "

@@ -83,16 +83,17 @@ def newton_schulz_once(mp):
 
 def separation_from_the_solver_point(mp):
     from numerics import norms
+    from numerics.references import separation as separation_module
     from numerics.references.margins import normalized_margin
 
-    honest = references_module.separation
+    honest = separation_module.separation
 
     def from_the_point(ds, claim, rival, **kw):
         W = rival.W  # one point of the rival's face, where the least c-gap over the face is asked
         gap = 1 - normalized_margin(ds.X, ds.y, W, norms.get(claim.norm)) / claim.certificate.lower
         return dataclasses.replace(honest(ds, claim, rival, **kw), value=max(0.0, float(gap)))
 
-    mp.setattr(references_module, "separation", from_the_point)
+    mp.setattr(separation_module, "separation", from_the_point)
 
 
 def separation_check_skipped(mp):

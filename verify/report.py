@@ -286,8 +286,9 @@ def render(doc: dict, figures_dir: Path | None = None, lemma_rows: list[dict] | 
         c["lemma_objects"] = [lemmas.get(i) for i in c.get("lemmas", [])]
         c["scalars"] = _scalars((c.get("evidence") or {}).get("measured", {}))
         c["paper_keys"] = list(c.get("papers") or []) or [c["paper"][:40]]
-        papers.update({key: registry.PAPERS[key].reference if key in registry.PAPERS else c["paper"]
-                       for key in c.get("papers") or []})
+        cited = dict(zip(c.get("papers") or [], c["paper"].split("; ")))  # a claims file's papers, from its text
+        papers.update({key: registry.PAPERS[key].reference if key in registry.PAPERS else text
+                       for key, text in cited.items()})
         c["reasons"] = [] if c["outcome"] == "PASS" else (
             (c.get("evidence") or {}).get("reasons") or [r for r in [_last_line(c.get("reason", ""))] if r])
         c["figure"] = None

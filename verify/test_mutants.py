@@ -25,9 +25,8 @@ def test_the_mutant_is_killed(target, scale, monkeypatch, request):
     caught = [r for r in evidence.reasons if mutant.caught_by in r]
     killed = mutant.killed(evidence.verdict) and bool(caught)
     request.node.user_properties.append((MUTANT_KEY, {
-        "mutant": mutant.name, "what": mutant.what, "kind": mutant.kind, "claim": evidence.claim,
+        "mutant": mutant.name, "what": mutant.what, "kind": mutant.kind, "must": mutant.must, "claim": evidence.claim,
         "verdict": evidence.verdict, "caught_by": caught[0] if caught else "", "killed": killed}))
-    must = "not PASS" if mutant.kind == claims_registry.VERIFIER else "FAIL"
     assert mutant.killed(evidence.verdict), (f"{mutant.name} ({mutant.kind} mutant) must make {evidence.claim} "
-                                             f"{must}; it ends {evidence.verdict}\n{evidence.summary()}")
+                                             f"{mutant.must}; it ends {evidence.verdict}\n{evidence.summary()}")
     assert caught, f"{mutant.name}: no reason names {mutant.caught_by!r}: {evidence.reasons}"

@@ -24,14 +24,13 @@ from typing import Callable
 import numpy as np
 
 from numerics import norms
-from numerics.references import cache, constrained as constrained_module
-from numerics.references import separation as separation_module
 from numerics.data import Dataset
+from numerics.norms import Norm
+from numerics.references import cache, constrained as constrained_module, separation as separation_module
 from numerics.references.constrained import ConstrainedMinimum, ConstrainedSeparation
 from numerics.references.margins import (CERTIFICATE_RTOL, SUPPORT_TOL, FaceDistance, MaxMargin, OptimalFace,
                                          max_margin, normalized_margin, signed_points)
-from numerics.norms import Norm
-from numerics.references.separation import Separation, separation
+from numerics.references.separation import SEPARATION_ACCEPT, SEPARATION_RTOL, Separation
 from numerics.references.solve import Attempt, Certificate
 
 VECTOR_PANEL = ("l1", "lp:1.5", "l2", "lp:3", "linf")
@@ -84,11 +83,11 @@ class References:
         if key not in self._separations:
             c, r = self.max_margin(key[0]), self.max_margin(key[1])
             self._separations[key] = self._persisted(
-                "separation", {"claim": key[0], "rival": key[1]}, lambda: separation(self.data, c, r),
+                "separation", {"claim": key[0], "rival": key[1]}, lambda: separation_module.separation(self.data, c, r),
                 _separation_entry, lambda meta, arrays: separation_module.recertify(
                     self.data, c, r, arrays["closest"], *(arrays[part] for part in ("lam", "mu", "h")),
-                    solver=meta["solver"], seconds=meta["seconds"]),
-                store=lambda answer: answer.certificate.ok)  # a bracket that never closed is solved again
+                    solver=meta["solver"], seconds=meta["seconds"], rtol=meta.get("rtol", SEPARATION_RTOL)),
+                store=_accepted)  # a bracket looser than SEPARATION_ACCEPT is solved again
         return self._separations[key]
 
     def constrained(self, norm: str | Norm, radius: float) -> ConstrainedMinimum:
@@ -199,9 +198,16 @@ def _margin_from_entry(ds: Dataset, name: str, meta: dict, arrays: dict) -> MaxM
                      (Attempt(meta["solver"], "loaded from the cache", 0.0, certificate),), meta["seconds"])
 
 
+def _accepted(s: Separation) -> bool:
+    """Whether a separation's bracket is one `separation` accepts (within `SEPARATION_ACCEPT`): worth storing."""
+    return bool(np.isfinite(s.certificate.upper)) and s.certificate.rel_gap <= SEPARATION_ACCEPT
+
+
 def _separation_entry(s: Separation) -> tuple[dict, dict]:
     lam, mu, h = s.multipliers
-    return {"solver": s.solver, "seconds": s.seconds}, {"closest": s.closest, "lam": lam, "mu": mu, "h": h}
+    rtol = SEPARATION_RTOL if s.certificate.rel_gap <= SEPARATION_RTOL else SEPARATION_ACCEPT  # recertified at it
+    return ({"solver": s.solver, "seconds": s.seconds, "rtol": rtol},
+            {"closest": s.closest, "lam": lam, "mu": mu, "h": h})
 
 
 def _constrained_entry(m: ConstrainedMinimum) -> tuple[dict, dict]:

@@ -25,10 +25,11 @@ DESCENT = {"l2": "normalized GD", "linf": "sign descent", "l1": "coordinate desc
 @claim(id="classics.steepest_descent_own_norm", papers=("gunasekar2018",),
        mutants=[Mutant("margin metric in another norm",
                        "the run's margins are measured in ℓ2 (Frobenius) whatever the claim", VERIFIER,
-                       "margin metric disagrees with a direct computation", patch=mutants.margin_in_another_norm),
+                       "margin metric disagrees with a direct computation", fails=True,
+                       patch=mutants.margin_in_another_norm),
                 Mutant("reference outside its own face", "OptimalFace's floor is 1.001γ*: the certified maximiser "
                        "is no point of its face", VERIFIER, "not in its own optimal face",
-                       patch=mutants.face_floor_above_the_margin, changes_references=True)],
+                       fails=True, patch=mutants.face_floor_above_the_margin, changes_references=True)],
        lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:3", "lmo.lp:inf", "kkt.norm.dual_condition"],
        statement="Normalized steepest descent under ℓ2, ℓ∞ (sign), ℓ1 (coordinate) and ℓ3 on the "
                  "exponential loss with η/√(t+1) (η the best of a recorded sweep) tends to that norm's "

@@ -30,14 +30,15 @@ would need a tolerance GD's 1/log t rate cannot reach in any budget: their ℓ2 
                        OPTIMIZER, "rival l1", seams={"gd": lambda lr=1.0, **kw: lambda ps: SteepestDescent(
                            ps, lr, "l1", normalized=False, batch_dims=1, **kw)}),
                 Mutant("face distance forced to 0", "OptimalFace.bounds returns 0", VERIFIER,
-                       "face distance is smaller than the margin gap allows", patch=mutants.face_distance_zero,
+                       "face distance is smaller than the margin gap allows", fails=True,
+                       patch=mutants.face_distance_zero,
                        changes_references=True),
                 Mutant("certificate tolerance of 0.5", "references are accepted at a relative duality gap of 0.5",
-                       VERIFIER, "looser than the suite's", patch=mutants.loose_certificates,
+                       VERIFIER, "looser than the suite's", fails=True, patch=mutants.loose_certificates,
                        changes_references=True),
                 Mutant("separation from the rival's solver point", "s(r → c) is the c-gap of the rival's solver "
                        "point, not the least over its optimal face", VERIFIER, "where ℓ∞'s face holds W*_ℓ2",
-                       patch=mutants.separation_from_the_solver_point, changes_references=True),
+                       fails=True, patch=mutants.separation_from_the_solver_point, changes_references=True),
                 Mutant("separation check skipped", "judge never asks s_min > 2·tol", VERIFIER,
                        "where the faces touch", patch=mutants.separation_check_skipped)],
        lemmas=["lmo.lp:2", "kkt.l2.binary"],
