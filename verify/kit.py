@@ -1,9 +1,12 @@
 """What the claim files share: the seed, the optimizers in the papers' language, step-size sweeps recorded in
 the evidence, formulas taken from the lemmas, the mark of a claim measured not to hold, hypothesis's
-counterexamples as evidence, and the named checks several claims share (each algorithm best in its own norm, a
-sequence monotone after a start condition)."""
+counterexamples as evidence, and the named checks several claims share: each algorithm best in its own norm, a
+sequence monotone after a start condition, an oscillating phase and the monotone one after it, an exact identity or
+conserved quantity up to rounding, a fitted exponent against the theorem's."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -114,3 +117,73 @@ def monotone(evidence: Evidence, name: str, values, *, increasing: bool, slack: 
     if increasing:
         return record(name, float(np.min(steps)), ">=", -slack, why)
     return record(name, float(np.max(steps)), "<=", slack, why)
+
+
+def identity(evidence: Evidence, name: str, measured, predicted, *, tol: float, why: str, scale=None,
+             control: bool = False) -> bool:
+    """The named check "an exact identity": max |measured − predicted| / scale ≤ tol (`scale`: max |predicted| by
+    default; `tol`: the rounding the computation carries, its reason in `why`). With `control`, a negative control:
+    the identity must not hold."""
+    measured, predicted = np.asarray(measured, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
+    scale = np.abs(predicted).max() if scale is None else scale
+    record = evidence.control if control else evidence.check
+    return record(name, float(np.abs(measured - predicted).max() / scale), "<=", tol, why)
+
+
+def conserved(evidence: Evidence, name: str, values, *, tol: float, why: str, control: bool = False) -> bool:
+    """The named check "a conserved quantity" along a trajectory (time first): max_t |C_{t+1} − C_t| / max |C| ≤ tol.
+    With `control`, a negative control: the quantity must change (by more than rounding)."""
+    values = np.asarray(values, dtype=np.float64)
+    return identity(evidence, name, values[1:], values[:-1], why=why, scale=np.abs(values).max(), tol=tol,
+                    control=control)
+
+
+@dataclasses.dataclass(frozen=True)
+class Phases:
+    """A sequence's rises (the steps t with v_{t+1} > v_t) and where its monotone (non-increasing) phase begins:
+    one step after the last rise."""
+
+    rises: np.ndarray
+    length: int
+
+    @classmethod
+    def of(cls, values) -> "Phases":
+        values = np.asarray(values, dtype=np.float64)
+        return cls(np.flatnonzero(np.diff(values) > 0), len(values))
+
+    @property
+    def settled_at(self) -> int:
+        return int(self.rises[-1]) + 1 if self.rises.size else 0
+
+
+def oscillates_then_settles(evidence: Evidence, label: str, values, *, rises: int, within: float,
+                            why: str) -> Phases:
+    """The named check "phase detection" for a risk that oscillates then decreases: at least `rises` rises (one
+    overshoot is not a phase) and the monotone phase begins before `within` of the run, holding to its end."""
+    found = Phases.of(values)
+    evidence.record(**{f"{label}: rises": int(found.rises.size), f"{label}: monotone from": found.settled_at})
+    evidence.check(f"{label}: rises in the first phase", found.rises.size, ">=", rises, why)
+    evidence.check(f"{label}: start of the monotone phase / T", found.settled_at / found.length, "<", within,
+                   "a monotone phase follows and holds to the end")
+    return found
+
+
+def monotone_from_the_start(evidence: Evidence, label: str, values, *, rises: int, why: str) -> Phases:
+    """The negative control of `oscillates_then_settles`: the sequence has fewer than `rises` rises."""
+    found = Phases.of(values)
+    evidence.record(**{f"{label}: rises": int(found.rises.size)})
+    evidence.control(f"{label}: rises", found.rises.size, ">=", rises, why)
+    return found
+
+
+def fitted_slope(evidence: Evidence, name: str, x, y, *, predicted: float, at_least: float, why: str,
+                 failure: str = "") -> float:
+    """The named check "a fitted exponent against its bound": the least-squares slope s of y ≈ a + s·x (x = t and
+    y = log g_t for an exponential rate, x = log t for a power) over the theorem's `predicted` slope, ≥ `at_least`
+    (both slopes taken with their sign, so a slope of the wrong sign fails). `failure` may name {slope} and
+    {predicted}. Returns s."""
+    slope = float(np.polyfit(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), 1)[0])
+    evidence.record(**{f"{name}: fitted slope": slope, f"{name}: predicted slope": predicted})
+    evidence.check(f"{name}: fitted slope over the predicted one", slope / predicted, ">=", at_least, why,
+                   failure=failure.format(slope=slope, predicted=predicted))
+    return slope

@@ -21,7 +21,7 @@ from hypothesis import given, note, settings
 from numerics import data
 from numerics.data import strategies
 from numerics.references import references
-from verify.claim import claim
+from verify.claim import OPTIMIZER, Mutant, claim
 from verify.kit import SEED, best_step, counterexamples, steepest, unit_scale
 from verify.convergence import converge, decisive_tolerance, judge
 from verify.evidence import INCONCLUSIVE, Evidence
@@ -29,18 +29,18 @@ from verify.evidence import INCONCLUSIVE, Evidence
 STEPS = 20_000
 
 
-def fuzz(evidence, strategy, norm, examples: int):
+def fuzz(evidence, strategy, norm, examples: int, optimizer=steepest):
     """Judge normalized steepest descent under `norm` on `examples` generated data sets; record every verdict
     and, on a FAIL, hypothesis's shrunk data set."""
     seen = []
 
-    @settings(max_examples=examples, database=None)
+    @settings(max_examples=examples, database=None, deadline=None)  # a training run takes seconds
     @given(strategy)
     def claim(ds):
         ds = unit_scale(ds)
         note(f"data set: {ds.description}; n = {ds.n}, d = {ds.d}, X = {ds.X.tolist()}, y = {ds.y.tolist()}")
         sweep = Evidence("sweep")
-        ev = judge(best_step(sweep, steepest(norm), ds, norm, STEPS, seed=SEED), norm,
+        ev = judge(best_step(sweep, optimizer(norm), ds, norm, STEPS, seed=SEED), norm,
                    tol=decisive_tolerance(references(ds), norm))
         seen.append({"n": ds.n, "d": ds.d, "verdict": ev.verdict, "reasons": ev.reasons, **sweep.measured,
                      "final_gap": ev.measured.get("final_gap"), "tol": ev.measured.get("tol")})
@@ -68,13 +68,18 @@ def control(evidence, ds, claimed: str, other: str):
 
 
 @claim(id="fuzz.steepest_descent_own_norm", papers=("gunasekar2018",),
+       seams={"steepest": steepest},
+       mutants=[Mutant("ℓ2 steps for ℓ∞ on generated data", "the ℓ∞ run takes normalized ℓ2 steps: hypothesis must "
+                       "report the data sets where the claim fails (one counterexample or a group of them) and the "
+                       "claim must FAIL, not ERROR", OPTIMIZER, "data sets with a FAIL verdict",
+                       params={"norm": "linf"}, seams={"steepest": lambda norm, **options: steepest("l2", **options)})],
        lemmas=["lmo.lp:1", "lmo.lp:2", "lmo.lp:inf"],
        statement="On every generated binary separable data set, normalized steepest descent under "
                  "ℓ2, ℓ∞ and ℓ1 (η/√(t+1), η the best of a recorded sweep) meets no evidence against "
                  "tending to that norm's max margin, and some data sets decide it.")
 @pytest.mark.parametrize("norm", ["l2", "linf", "l1"])
-def test_steepest_descent_on_generated_binary_data(norm, evidence):
-    fuzz(evidence, strategies.separable_binary(awkward=True), norm, examples=3)
+def test_steepest_descent_on_generated_binary_data(norm, evidence, seams):
+    fuzz(evidence, strategies.separable_binary(awkward=True), norm, examples=3, optimizer=seams.steepest)
     # negative control on a fixed set with a sparse teacher (the norms' solutions differ there)
     control(evidence, unit_scale(data.gaussian_binary(20, 30, margin=0.1, sparsity=2, seed=SEED)), norm,
             "l2" if norm != "l2" else "linf")

@@ -19,7 +19,7 @@ from theory import symmetry
 from theory.symmetry import C_NOW, G_M, G_SQUARED, U_M, W_M, g_hat
 from verify import mutants
 from verify.claim import VERIFIER, Mutant, claim
-from verify.kit import SEED, formula, known_failure
+from verify.kit import SEED, conserved, formula, identity, known_failure
 
 ROUNDING = 1e-12
 
@@ -76,15 +76,12 @@ def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence, 
     C = u**2 - w**2
     a = ((u * w)[..., None] * X[:, 0] - y) @ X[:, 0] / len(y)  # mean_i r_i x_i
     predicted = seams.formula("noether.gd.discrete", C_NOW, symmetry.eta, g_hat)(C[:-1], eta, a[:-1])  # C_t(1 − η²ĝ²)
-    scale = np.abs(C[:-1]).max()
-    error = float(np.max(np.abs(C[1:] - predicted)) / scale)
-    drift = float(np.max(np.abs(C[1:] - C[:-1])) / scale)
     evidence.trajectory("C(θ_t), configuration 0", traj.steps, C[:, 0])
     evidence.record(eta=eta, steps=steps, C0=C[0], CT=C[-1])
-    evidence.check("max |C_{t+1} − C_t(1 − η²a_t²)| / max|C|", error, "<=", ROUNDING,
-                   "exact identity up to float64 rounding")
-    evidence.control("GD conserves C exactly: max |C_{t+1} − C_t| / max|C|", drift, "<=", ROUNDING,
-                     "only the flow conserves C; a step of size η changes it at second order")
+    identity(evidence, "max |C_{t+1} − C_t(1 − η²a_t²)| / max|C|", C[1:], predicted, tol=ROUNDING,
+             why="exact identity up to float64 rounding")
+    conserved(evidence, "GD conserves C exactly: max |C_{t+1} − C_t| / max|C|", C, control=True, tol=ROUNDING,
+              why="only the flow conserves C; a step of size η changes it at second order")
 
     # the matrix version: U (1×h), W (h×d)
     d, h = 4, 3
@@ -99,11 +96,9 @@ def test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term(evidence, 
     g = (r @ Xm / len(ym))[..., None, :]  # (T + 1, B, 1, d): E[r xᵀ]
     step = formula("noether.gd.discrete_matrix", U_M, W_M, G_M, symmetry.eta)  # η²(WgᵀgWᵀ − UᵀggᵀU), one sample
     change = np.array([[step(U[t, b], W[t, b], g[t, b], 0.02) for b in range(U.shape[1])] for t in range(steps)])
-    scale = np.abs(Cm).max()
-    error = float(np.abs(Cm[1:] - Cm[:-1] - change).max() / scale)
-    evidence.record(matrix_max_change=float(np.abs(Cm[1:] - Cm[:-1]).max() / scale))
-    evidence.check("matrix: max |C_{t+1} − C_t − η²(WgᵀgWᵀ − UᵀggᵀU)| / max|C|", error, "<=", ROUNDING,
-                   "exact identity up to float64 rounding")
+    evidence.record(matrix_max_change=float(np.abs(Cm[1:] - Cm[:-1]).max() / np.abs(Cm).max()))
+    identity(evidence, "matrix: max |C_{t+1} − C_t − η²(WgᵀgWᵀ − UᵀggᵀU)| / max|C|", Cm[1:] - Cm[:-1], change,
+             scale=np.abs(Cm).max(), tol=ROUNDING, why="exact identity up to float64 rounding")
     evidence.conclude()
 
 
