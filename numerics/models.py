@@ -119,6 +119,64 @@ class TwoLayerReLU(Model):
         return (hidden @ a[..., None])[..., 0]
 
 
+
+ACTIVATIONS = {
+    "relu": (1, "max(z, 0)"),
+    "leaky": (1, "max(z, αz), α = 0.1"),
+    "relu2": (2, "max(z, 0)²: C¹, for the theorems that need a smooth network"),
+}
+"""Positively homogeneous activations, by name: (degree p with φ(cz) = c^p φ(z) for c > 0, definition)."""
+
+
+class MLP(Model):
+    """f(x) = W_L φ(W_{L−1} ⋯ φ(W_1 x)) without biases, W_l ∈ R^{h_l × h_{l−1}} in its natural (out, in) shape — the
+    layers `torch.nn.Linear(…, bias=False)` holds, so `torch.optim.Muon` and param groups apply as users write them.
+    `out` = None: one output and binary labels, f (…, n); `out` = k: scores (…, n, k). φ is positively homogeneous of
+    degree p (`ACTIVATIONS`), so f is homogeneous in all parameters of degree D_L with D_1 = 1, D_{l+1} = p·D_l + 1
+    (L for ReLU and leaky ReLU: Lyu & Li 2020, §3). Initialisation N(0, scale²/h_{l−1}) per layer.
+
+    Where φ has a kink (ReLU at 0), f is not differentiable; gradients are autograd's (φ′(0) = 0), an element of the
+    Clarke subdifferential of f that the papers' KKT conditions use when no pre-activation is exactly 0."""
+
+    def __init__(self, d: int, widths: tuple[int, ...] | list[int], out: int | None = None,
+                 activation: str = "relu", alpha: float = 0.1, scale: float = 1.0):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; known: {sorted(ACTIVATIONS)}")
+        self.d, self.widths, self.out, self.activation, self.alpha, self.scale = (d, tuple(widths), out, activation,
+                                                                                   alpha, scale)
+        sizes = (d, *self.widths, out or 1)
+        self.shapes = tuple((sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1))
+        p, degree = ACTIVATIONS[activation][0], 1.0
+        for _ in self.widths:
+            degree = p * degree + 1
+        self.degree = degree
+
+    @property
+    def depth(self) -> int:
+        return len(self.shapes)
+
+    def _init(self, i, shape, generator, dtype, device):
+        return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale / math.sqrt(shape[-1])
+
+    def phi(self, z):
+        xp = namespace(z)
+        if self.activation == "leaky":
+            return xp.maximum(z, self.alpha * z)
+        positive = xp.maximum(z, 0.0)
+        return positive * positive if self.activation == "relu2" else positive
+
+    def apply(self, params, X):
+        h = X
+        for i, W in enumerate(params):
+            h = h @ namespace(W).matrix_transpose(W)  # (…, n, h_l)
+            if i < len(params) - 1:
+                h = self.phi(h)
+        return h[..., 0] if self.out is None else h
+
+    def __repr__(self) -> str:
+        return f"MLP(d={self.d}, widths={self.widths}, out={self.out}, activation={self.activation!r})"
+
+
 def smooth_leaky(z):
     """φ(z) = (z + softplus(z))/2 (Cai et al. 2024): smooth, non-homogeneous, φ′ ∈ (1/2, 1)."""
     return 0.5 * (z + softplus(z))

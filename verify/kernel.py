@@ -13,6 +13,11 @@ The kernel's checks, shared by every judge:
                r's limit than any of the claim's can be: a FAIL if q_c(θ_T) > tol, else INCONCLUSIVE (the tolerance
                is too coarse to tell them apart).
 The rate of q_c → 0 is `verify.convergence.rate_checks`. The decisive tolerance is s_min/4 (`Rivals.tolerance`).
+
+Where no separation of the limit sets is known — the KKT points of a network's non-convex margin problems
+(`numerics.references.network_kkt`) — the certificates at the final point stand in for it (`at_the_point`): each
+quantity is bracketed there, l ≤ q(θ_T) ≤ u, s_min is the least rival lower bound, and the same tolerance s_min/4
+applies to the claim's upper bound.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class Quantity:
 
 
 MARGIN_GAP = Quantity(lambda r: f"{r}-gap", lambda r: f"rival {r}'s max margin", "the claim's limits")
+KKT_RESIDUAL = Quantity(lambda r: f"{r} KKT residual", lambda r: f"a KKT point of the {r} margin problem",
+                        "the claim's KKT points")
 BALL_RESIDUAL = Quantity(lambda r: f"{r}-ball residual", lambda r: f"the {r}-ball minimiser",
                          "the claim's minimisers")
 
@@ -114,4 +121,39 @@ def excluded(ev: Evidence, rivals: Rivals, tol: float, final: float, finals: Map
                             "to tell them apart"))
 
 
-__all__ = ["BALL_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "excluded", "rival_names", "separated"]
+def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Mapping[str, tuple[float, float]],
+                 quantity: Quantity, *, earlier: float | None = None) -> float:
+    """The kernel's rules on certified brackets at θ_T: `own` = (l_c, u_c), `rivals[r]` = (l_r, u_r), `earlier` the
+    claim's upper bound earlier in the run (at T/2: a plateau test). Returns the tolerance s_min/4.
+
+    - a rival r with u_r < l_c: θ_T is certifiably nearer r's KKT points than the claim's — FAIL;
+    - u_c ≤ tol = s_min/4 (s_min = min_r l_r): every rival's quantity is at least 4 times the claim's — PASS;
+    - otherwise FAIL if u_c did not fall since `earlier` (a plateau above tol), else INCONCLUSIVE (still falling:
+      the budget is too short to reach tol)."""
+    lower, upper = own
+    least = min((bracket[0] for bracket in rivals.values()), default=float("inf"))
+    nearest = min(rivals, key=lambda r: rivals[r][0]) if rivals else None
+    tol = least / 4
+    ev.record(**{f"{quantity.of(claim)} at T": [lower, upper], "rival brackets at T": {r: list(b) for r, b in
+                                                                                       rivals.items()},
+                 "least rival lower bound at T": least, "nearest rival": nearest, "tol": tol})
+    for r, (l_r, u_r) in rivals.items():
+        ev.check(f"{quantity.of(r)} at T (upper bound) over the {quantity.of(claim)} (lower bound)", u_r / max(lower,
+                 1e-300), ">=", 1.0, "both bracketed at the same point: u_r < l_c is positive evidence that θ_T is "
+                 f"nearer {quantity.limit(r)} than any of {quantity.claims_limits}",
+                 failure=f"the run ends nearer {quantity.limit(r)} ({quantity.of(r)} ≤ {u_r:.3g} < {lower:.3g} ≤ "
+                         f"{quantity.of(claim)})")
+    plateau = earlier is not None and not upper < earlier
+    ev.check(f"{quantity.of(claim)} at T (upper bound)", upper, "<=", tol,
+             f"tol = s_min/4, s_min = {least:.3g} the least certified rival residual at θ_T ({nearest}): the claim's "
+             "quantity is then at most a quarter of every rival's", severity=FAIL if plateau else INCONCLUSIVE,
+             failure=(f"the {quantity.of(claim)} plateaus at {upper:.3g} > tol {tol:.3g} (it was {earlier:.3g} at T/2)"
+                      if plateau else f"the {quantity.of(claim)} {upper:.3g} is still falling but above tol {tol:.3g}: "
+                                      f"the budget is too short, or θ_T is near {quantity.limit(nearest)} too "
+                                      f"({quantity.of(nearest)} ≤ {rivals[nearest][1]:.3g})" if nearest else
+                      f"the {quantity.of(claim)} {upper:.3g} is above tol {tol:.3g}"))
+    return tol
+
+
+__all__ = ["BALL_RESIDUAL", "KKT_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "at_the_point", "excluded",
+           "rival_names", "separated"]

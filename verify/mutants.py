@@ -201,3 +201,12 @@ def incremental_adam_on_the_full_batch(mp):
 
     mp.setattr(variance, "cyclic",
                lambda step, n, batch_size, configurations: torch.arange(n).expand(configurations, n))
+
+
+def spectral_residual_in_l2(mp):
+    """The network KKT residual of the spectral geometry computed in ℓ2 (its subdifferential and dual norm)."""
+    from numerics.norms import parameters
+    from verify import network
+
+    honest = parameters.geometry
+    mp.setattr(network, "geometry", lambda name, depth: honest("l2" if name == "spectral" else name, depth))

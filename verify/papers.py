@@ -101,6 +101,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
     Paper("li2026", ("Jichu Li", "Xuan Tang", "Difan Zou"),
           "The Implicit Bias of Steepest Descent with Mini-batch Stochastic Gradient", "ICML 2026", 2026,
           "2602.11557v2"),
+    Paper("gronich2026", ("Eitan Gronich", "Gal Vardi"),
+          "The Implicit Bias of Adam and Muon on Smooth Homogeneous Neural Networks", PREPRINT, 2026, "2602.16340v3"),
     Paper("ziyin2024", ("Liu Ziyin", "Mingze Wang", "Hongchao Li", "Lei Wu"),
           "Parameter Symmetry and Noise Equilibrium of Stochastic Gradient Descent", "NeurIPS 2024", 2024,
           "2402.07193v3"),

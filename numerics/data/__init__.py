@@ -249,6 +249,17 @@ def touching_faces() -> Dataset:
     return Dataset(np.array([[1.0, 0.0], [-1.0, -0.5]]), np.array([1, -1]), description="touching ℓ2/ℓ∞ faces")
 
 
+def symmetric_axis() -> Dataset:
+    """Symmetric data (Lyu, Li, Wang, Arora 2021: every (x, y) comes with (−x, −y)) whose ℓ2 max-margin direction is
+    e₁ with margin 1 in closed form: the positive points (1, ±1, 0), (1, 0, ±1) are the support vectors (e₁ is their
+    mean's direction, so KKT holds with equal multipliers), (2, 0.3, 0.5) and (1.5, −1, 2) lie beyond. On it the
+    leaky-ReLU network W₁ = (e₁; −e₁), W₂ = (1, −1) computes (1 + α)x₁ and is a KKT point of the parameter-space ℓ2
+    margin problem (`numerics.references.network_kkt`)."""
+    P = np.array([[1, 1, 0], [1, -1, 0], [1, 0, 1], [1, 0, -1], [2, 0.3, 0.5], [1.5, -1, 2]], dtype=np.float64)
+    return Dataset(np.vstack([P, -P]), np.repeat([1, -1], len(P)), "binary", description="symmetric, ℓ2 max margin e₁",
+                   teacher=np.eye(3)[0])
+
+
 def xor(per_cluster: int, *, noise: float = 0.1, seed: int) -> Dataset:
     """Four Gaussian clusters at (±1, ±1) labelled y = sign(x₁x₂): separable by a two-layer network,
     not by a linear one."""

@@ -1,0 +1,106 @@
+"""Which geometry an optimizer follows in a homogeneous network: the claim "θ_t/‖θ_t‖ tends to a KKT point of the
+margin problem min ‖θ‖_c s.t. q_i(θ) ≥ 1", against the panel's other geometries (`numerics.norms.parameters`).
+
+    runs = train_network(MLP(10, (6,), activation="relu2"), ds, {"spectral": muon_like}, steps=50_000, etas=(0.1,))
+    ev = judge_kkt(runs["spectral"], "spectral")
+
+The quantity is the certified KKT residual r_c(θ) ∈ [0, 1] (`numerics.references.network_kkt`), bracketed at θ_T in
+every geometry of the panel; the verdict is the kernel's `at_the_point`:
+
+  PASS          u_c(θ_T) ≤ tol = s_min/4, s_min the least certified rival residual l_r(θ_T), and r_c falls;
+  FAIL          θ_T does not separate the data, the run diverged, a rival's residual is certifiably below the
+                claim's (u_r < l_c), or r_c does not fall from T/2 to T while above tol (a plateau);
+  INCONCLUSIVE  r_c still falling but above tol: the budget is too short, or θ_T is near a rival's KKT point too.
+
+No rate is claimed: Tsilivis et al. 2024 (Thm. 4.4, steepest flow) and Gronich & Vardi 2026 (normalized and
+momentum steepest descent with decaying steps) prove that limit points are KKT points, not how fast the residual
+falls. A residual near 0 certifies a stationary point of a non-convex problem, not the global max margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from numerics.norms.parameters import GEOMETRIES, geometry
+from numerics.references.network_kkt import NetworkKKT, kkt_residual
+from numerics.train import Trajectory
+from verify import kernel
+from verify.evidence import Evidence
+
+
+@dataclass
+class NetworkRun:
+    """One trained configuration of a network: the steps recorded, the loss, and at each of `at` (record indices)
+    the KKT residual brackets in every geometry (None where θ does not separate the data)."""
+
+    name: str
+    model: object
+    trajectory: Trajectory
+    configuration: int
+    at: list[int]
+    residuals: dict[str, list[NetworkKKT | None]] = field(default_factory=dict)
+
+    def params(self, record: int) -> list[np.ndarray]:
+        return [p[record, self.configuration] for p in self.trajectory.params]
+
+    def final(self, geometry_name: str) -> NetworkKKT | None:
+        return self.residuals[geometry_name][-1]
+
+
+def residuals(name: str, model, traj: Trajectory, X, y, *, configuration: int = 0, at=None,
+              geometries=GEOMETRIES) -> NetworkRun:
+    """Bracket the KKT residual of configuration `configuration` of `traj` (recorded with `record_params=True`) in
+    every geometry, at record indices `at` (default: every record after the initialization)."""
+    if traj.params is None:
+        raise ValueError("the KKT residual needs the parameters: train with record_params=True")
+    at = sorted(set(range(1, len(traj.steps)) if at is None else at))
+    run = NetworkRun(name, model, traj, configuration, at)
+    for g in geometries:
+        norm = geometry(g, len(traj.params))
+        run.residuals[g] = [_residual(model, run.params(i), X, y, norm) for i in at]
+    return run
+
+
+def _residual(model, params, X, y, norm) -> NetworkKKT | None:
+    if not all(np.isfinite(p).all() for p in params):
+        return None
+    try:
+        return kkt_residual(model, params, X, y, norm)
+    except ValueError:  # θ does not separate the data: no KKT residual
+        return None
+
+
+def judge_kkt(run: NetworkRun, claim: str, rivals=None, *, name: str | None = None) -> Evidence:
+    """The verdict on "`run` tends to a KKT point of the `claim` geometry's margin problem" against `rivals`
+    (default: the rest of the panel the run was bracketed in)."""
+    ev = Evidence(name or f"{run.name} → {claim} KKT point")
+    rivals = [r for r in (rivals or run.residuals) if r != claim]
+    traj = run.trajectory
+    ev.record(steps=int(traj.steps[-1]), records=[int(traj.steps[i]) for i in run.at],
+              **{f"{g} KKT residual per record": [None if r is None else [r.lower, r.upper] for r in run.residuals[g]]
+                 for g in run.residuals})
+    ev.check("parameters stay finite", float(traj.diverged_at is None), "==", 1.0, "a diverged run has no direction",
+             failure=f"{run.name} diverged at step {traj.diverged_at}")
+    final = run.final(claim)
+    ev.check("θ_T separates the data (least normalized margin > 0)", float(final is not None), "==", 1.0,
+             "the KKT residual is defined on separating directions",
+             failure=f"{run.name} does not separate the data at T = {traj.steps[-1]}")
+    if final is None or traj.diverged_at is not None:
+        return ev
+    brackets = {r: (run.final(r).lower, run.final(r).upper) for r in rivals if run.final(r) is not None}
+    steps = traj.steps[run.at]
+    for g in [claim, *rivals]:
+        shown = [(t, r.upper) for t, r in zip(steps, run.residuals[g]) if r is not None]
+        if shown:
+            ev.trajectory(f"{g} KKT residual" + (" (claimed)" if g == claim else ""), *map(np.array, zip(*shown)))
+    earlier = [r for t, r in zip(steps, run.residuals[claim]) if t <= steps[-1] / 2]
+    half = earlier[-1] if earlier else None
+    ev.record(margin_at_T=final.margin, **{f"{claim}: ε, δ, η at T": [final.epsilon, final.delta, final.eta]})
+    kernel.at_the_point(ev, claim, (final.lower, final.upper), brackets, kernel.KKT_RESIDUAL,
+                        earlier=None if half is None else half.upper)
+    return ev
+
+
+__all__ = ["NetworkRun", "judge_kkt", "residuals"]
