@@ -26,6 +26,7 @@ UNICODE_MATH = {
     "⟨": r"$\langle$", "⟩": r"$\rangle$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$",
     "ℓ": r"$\ell$", "∘": r"$\circ$", "⊂": r"$\subset$", "⊆": r"$\subseteq$", "∪": r"$\cup$", "∩": r"$\cap$",
     "∅": r"$\emptyset$", "≡": r"$\equiv$", "∼": r"$\sim$", "✓": r"$\checkmark$", "✗": r"$\times$",
+    "∫": r"$\int$", "⋯": r"$\cdots$",
     "ℝ": r"$\mathbb{R}$", "ℕ": r"$\mathbb{N}$", "ℤ": r"$\mathbb{Z}$", "𝔼": r"$\mathbb{E}$",
 }
 """Unicode characters of plain text (sources, claim and check names, reasons) that pdflatex's utf8 input does
