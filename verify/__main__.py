@@ -4,7 +4,8 @@
                      [--address HOST:PORT] [--cache-dir DIR | --no-cache] [--claim ID ...] [--paper KEY ...]
                      [--resume] [--list] [-- extra pytest args]
     python -m verify fingerprint OPTIMIZER [--lr LR] [--kind binary|multiclass] [--steps N] [--seed S]
-                                 [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint)
+                                 [--model linear|mlp2|mlp3] [--head OPTIMIZER --head-lr LR]
+                                 [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint, verify.network_fingerprint)
     python -m verify reference DATA --norm NORM [--labels Y.npy] [--out W.npy]     (the certified max margin)
     python -m verify lemmas [--out report/]                          (every lemma's checks, the claims on it)
     python -m verify papers                                          (every paper: key, authors, arXiv id, claims)
@@ -276,16 +277,28 @@ def merge(docs: list[dict], **fields) -> dict:
 def fingerprint_main(argv: list[str]) -> int:
     """`python -m verify fingerprint`: the table on the terminal, the figure and the JSON in --out. Options the
     command does not know (`--weight_decay 0`) go to the optimizer, their values read as Python literals.
-    Exit 0 when a panel norm is named, 1 when none or undecided, 2 on bad input (one line naming the cause)."""
+    `--model mlp2|mlp3` fingerprints a network (`verify.network_fingerprint`), with `--head` an optimizer for its
+    last layer. Exit 0 when a geometry is named, 1 when none or undecided, 2 on bad input (one line naming the
+    cause)."""
+    import torch
+
     from numerics.errors import OptimizerError
     from verify.fingerprint import KINDS, SCHEDULES, fingerprint
+    from verify.network_fingerprint import MODELS, network_fingerprint
 
-    parser = argparse.ArgumentParser(prog="python -m verify fingerprint",
-                                     description="which panel norm's max margin an optimizer tends to")
+    parser = argparse.ArgumentParser(prog="python -m verify fingerprint", allow_abbrev=False,  # --norm is the
+                                     # optimizer's (SteepestDescent's), not an abbreviation of --norms
+                                     description="which panel norm's max margin (linear) or which geometry's KKT "
+                                                 "points (network) an optimizer tends to")
     parser.add_argument("optimizer", help="dotted path to a torch.optim.Optimizer class, e.g. torch.optim.Muon")
     parser.add_argument("--lr", type=float, default=None, help="learning rate (η of η/√(t+1) for scale-free steps)")
     parser.add_argument("--kind", choices=KINDS, default="binary", help="binary: w ∈ R^50; multiclass: W ∈ R^{10×10}")
-    parser.add_argument("--steps", type=int, default=None, help="budget (default: verify.fingerprint.STEPS)")
+    parser.add_argument("--model", choices=("linear", *MODELS), default="linear",
+                        help="linear (default), or a bias-free ReLU² network with two or three weight matrices")
+    parser.add_argument("--head", default=None, help="network only: another optimizer class for the last layer "
+                                                      "(e.g. torch.optim.AdamW beside torch.optim.Muon)")
+    parser.add_argument("--head-lr", type=float, default=None, help="the --head optimizer's learning rate")
+    parser.add_argument("--steps", type=int, default=None, help="budget (default: the fingerprint's STEPS)")
     parser.add_argument("--schedule", choices=("inverse_sqrt", "constant"), default=None,
                         help="for an optimizer whose first step is neither linear in the gradient nor scale-free: "
                              "inverse_sqrt (η/√(t+1), rate log t/√t) or constant (η, rate 1/log t)")
@@ -295,16 +308,32 @@ def fingerprint_main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=Path("fingerprint"), help="directory of the figure and JSON")
     args, rest = parser.parse_known_args(argv)
     try:
-        options = {**_options(rest), **SCHEDULES.get(args.schedule, {})}
-        if args.norms:
-            options["norms"] = tuple(args.norms.split(","))
-        fp = fingerprint(args.optimizer, args.kind, steps=args.steps, lr=args.lr, seed=args.seed, **options)
+        options = _options(rest)
+        if args.model == "linear":
+            if args.head:
+                raise ValueError("--head names an optimizer for a network's last layer: use it with --model mlp2 or "
+                                 "mlp3")
+            options.update(SCHEDULES.get(args.schedule, {}))
+            if args.norms:
+                options["norms"] = tuple(args.norms.split(","))
+            fp = fingerprint(args.optimizer, args.kind, steps=args.steps, lr=args.lr, seed=args.seed, **options)
+        else:
+            if args.norms:
+                raise ValueError("--norms replaces the linear panel; a network is judged against every geometry of "
+                                 "numerics.norms.parameters.GEOMETRIES")
+            scheduler = SCHEDULES.get(args.schedule, {}).get("scheduler") or (  # constant: a scheduler of factor 1
+                (lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: 1.0)) if args.schedule else None)
+            fp = network_fingerprint(args.optimizer, args.model, args.kind, steps=args.steps, lr=args.lr,
+                                     seed=args.seed, head=args.head, head_lr=args.head_lr, scheduler=scheduler,
+                                     **options)
     except (OptimizerError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(fp.table())
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"{args.optimizer.rsplit('.', 1)[-1]}-{args.kind}"
+    name = "-".join([args.optimizer.rsplit(".", 1)[-1], *([args.head.rsplit(".", 1)[-1]] if args.head else []),
+                     *([] if args.model == "linear" else [args.model]), args.kind])
+    stem = args.out / name
     print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
     return 0 if fp.geometry else 1
 

@@ -46,7 +46,9 @@ class NetworkRun:
         return [p[record, self.configuration] for p in self.trajectory.params]
 
     def final(self, geometry_name: str) -> NetworkKKT | None:
-        return self.residuals[geometry_name][-1]
+        """The residual at T (None where θ_T does not separate, or no record after the initialization was kept)."""
+        found = self.residuals[geometry_name]
+        return found[-1] if found and self.at[-1] == len(self.trajectory.steps) - 1 else None
 
 
 def residuals(name: str, model, traj: Trajectory, X, y, *, configuration: int = 0, at=None,

@@ -2,6 +2,7 @@
 the compiled training path), step-size schedules, and how an optimizer's steps scale with the gradient."""
 
 from numerics.optim.adam import Adam
+from numerics.optim.composite import Composite
 from numerics.optim.fast import PRGD, DualAcceleration
 from numerics.optim.homogeneity import homogeneity, measured_homogeneity
 from numerics.optim.noisy import NoisySGD
@@ -9,5 +10,5 @@ from numerics.optim.optimizer import RuleOptimizer
 from numerics.optim.schedules import Schedule, constant, inverse_sqrt, loss_adaptive
 from numerics.optim.steepest import SteepestDescent
 
-__all__ = ["Adam", "DualAcceleration", "NoisySGD", "PRGD", "RuleOptimizer", "Schedule", "SteepestDescent", "constant",
+__all__ = ["Adam", "Composite", "DualAcceleration", "NoisySGD", "PRGD", "RuleOptimizer", "Schedule", "SteepestDescent", "constant",
            "homogeneity", "inverse_sqrt", "measured_homogeneity", "loss_adaptive"]

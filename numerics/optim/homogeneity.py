@@ -32,19 +32,23 @@ def homogeneity(optimizer: torch.optim.Optimizer) -> int | None:
     return None
 
 
-def measured_homogeneity(make_optimizer, shape: tuple[int, ...], scale: float = 1 / 16, seed: int = 0) -> int | None:
+def measured_homogeneity(make_optimizer, shape, scale: float = 1 / 16, seed: int = 0) -> int | None:
     """d measured on one first step: two fresh optimizers from the same point, fed a random gradient g and
     scale·g; step sizes in the ratio 1 (to 1 %) give 0, in the ratio `scale` give 1, anything else None.
     For optimizers `homogeneity` does not know (third-party code); a first step is what every optimizer
-    agrees on (Adam's is η·g/(|g| + ε), scale-free while |g| ≫ ε)."""
-    g = torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    agrees on (Adam's is η·g/(|g| + ε), scale-free while |g| ≫ ε). `shape`: one parameter's shape, or a list of
+    shapes (a network's layers: the step's size over all of them)."""
+    shapes = [tuple(s) for s in shape] if shape and isinstance(shape[0], (tuple, list)) else [tuple(shape)]
+    generator = torch.Generator().manual_seed(seed)
+    g = [torch.randn(s, generator=generator, dtype=torch.float64) for s in shapes]
     sizes = []
     for c in (1.0, scale):
-        p = torch.zeros(shape, dtype=torch.float64, requires_grad=True)
-        optimizer = make_optimizer([p])
-        p.grad = c * g
+        params = [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in shapes]
+        optimizer = make_optimizer(params)
+        for p, gp in zip(params, g):
+            p.grad = c * gp
         optimizer.step()
-        sizes.append(float(p.detach().norm()))
+        sizes.append(float(torch.cat([p.detach().reshape(-1) for p in params]).norm()))
     if sizes[0] == 0:
         return None
     ratio = sizes[1] / sizes[0]

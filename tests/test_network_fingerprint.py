@@ -1,0 +1,49 @@
+"""The network fingerprint and what it stands on: several optimizers as one (`Composite`), a first step's
+homogeneity measured over a network's layers, the fingerprint's verdict and its command line."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from numerics.optim import Composite, SteepestDescent, homogeneity, measured_homogeneity
+from verify.__main__ import main
+from verify.network_fingerprint import network_fingerprint
+
+
+def test_a_composite_steps_each_optimizer_on_its_own_parameters_and_shares_their_groups():
+    a = torch.ones(3, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.ones(1, 3, dtype=torch.float64, requires_grad=True)
+    both = Composite([torch.optim.SGD([a], lr=0.1), SteepestDescent([b], 0.5, "linf")])
+    a.grad, b.grad = torch.full_like(a, 2.0), torch.full_like(b, -3.0)
+    both.step()
+    torch.testing.assert_close(a.detach(), torch.full_like(a, 0.8))
+    torch.testing.assert_close(b.detach(), torch.full_like(b, 1.5))
+    both.param_groups[1]["lr"] = 0.25  # a scheduler's write reaches the child that owns the group
+    assert both.optimizers[1].param_groups[0]["lr"] == 0.25
+    assert homogeneity(both) is None  # linear SGD beside scale-free sign descent
+    assert homogeneity(Composite([torch.optim.Adam([a]), SteepestDescent([b], 0.5, "linf")])) == 0
+    state = both.state_dict()
+    both.load_state_dict(state)
+    with pytest.raises(ValueError, match="two of the Composite's optimizers"):
+        Composite([torch.optim.SGD([a], lr=0.1), torch.optim.SGD([a], lr=0.1)])
+
+
+def test_homogeneity_is_measured_over_a_networks_layers():
+    assert measured_homogeneity(lambda ps: torch.optim.SGD(ps, lr=0.1), [(3, 2), (1, 3)]) == 1
+    assert measured_homogeneity(lambda ps: torch.optim.Adam(ps, lr=0.1), [(3, 2), (1, 3)]) == 0
+
+
+def test_normalized_gd_on_a_network_is_named_l2():
+    """Normalized GD (steepest descent in ℓ2 over all parameters, η/√(t+1)) reaches an ℓ2 KKT point far below a
+    quarter of every other geometry's certified residual (measured: 0.003 against ≥ 0.24 at 5·10⁴ steps)."""
+    fp = network_fingerprint(lambda ps: SteepestDescent(ps, 0.1, "l2", joint=True), steps=20_000)
+    assert fp.geometry == "l2", fp.table()
+    assert all(fp.judged[g].verdict == "FAIL" for g in fp.judged if g != "l2")
+    assert set(fp.as_dict()["residuals"]) == set(fp.judged)
+
+
+def test_the_command_line_refuses_a_head_without_a_network(capsys):
+    assert main(["fingerprint", "torch.optim.Muon", "--head", "torch.optim.AdamW"]) == 2
+    assert "--head" in capsys.readouterr().err
+    assert main(["fingerprint", "torch.optim.SGD", "--model", "mlp2", "--norms", "l2,linf"]) == 2
