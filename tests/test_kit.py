@@ -56,5 +56,5 @@ def test_monotone_from_the_start_is_a_control():
 def test_a_fitted_slope_against_the_predicted_one(rate, expected):
     t = np.arange(100.0)
     log_gap = -rate * t  # an exponential rate; -0.1 is the theorem's
-    assert verdict(lambda e: kit.fitted_slope(e, "log g", t, log_gap, predicted=-0.1, at_least=0.5,
-                                              why="midpoint", failure="slope {slope:.2g} vs {predicted:.2g}")) == expected
+    assert verdict(lambda e: kit.fitted_slope(e, "log g", t, log_gap, predicted=-0.1, at_least=0.5, why="midpoint",
+                                              failure="slope {slope:.2g} vs {predicted:.2g}")) == expected

@@ -5,7 +5,8 @@
                      [--resume] [--list] [-- extra pytest args]
     python -m verify fingerprint OPTIMIZER [--lr LR] [--kind binary|multiclass] [--steps N] [--seed S]
                                  [--model linear|mlp2|mlp3] [--head OPTIMIZER --head-lr LR]
-                                 [--out DIR] [--OPTION VALUE ...]     (see verify.fingerprint, verify.network_fingerprint)
+                                 [--out DIR] [--OPTION VALUE ...]
+                                 (see verify.fingerprint and verify.network_fingerprint)
     python -m verify reference DATA --norm NORM [--labels Y.npy] [--out W.npy]     (the certified max margin)
     python -m verify lemmas [--out report/]                          (every lemma's checks, the claims on it)
     python -m verify papers                                          (every paper: key, authors, arXiv id, claims)
@@ -32,6 +33,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -297,7 +299,8 @@ def fingerprint_main(argv: list[str]) -> int:
                         help="linear (default), or a bias-free ReLU² network with two or three weight matrices")
     parser.add_argument("--head", default=None, help="network only: another optimizer class for the last layer "
                                                       "(e.g. torch.optim.AdamW beside torch.optim.Muon)")
-    parser.add_argument("--head-lr", type=float, default=None, help="the --head optimizer's learning rate")
+    parser.add_argument("--head-lr", type=float, default=None, help="the --head optimizer's learning rate; its other "
+                                                                     "options as --head.NAME VALUE")
     parser.add_argument("--steps", type=int, default=None, help="budget (default: the fingerprint's STEPS)")
     parser.add_argument("--schedule", choices=("inverse_sqrt", "constant"), default=None,
                         help="for an optimizer whose first step is neither linear in the gradient nor scale-free: "
@@ -309,8 +312,9 @@ def fingerprint_main(argv: list[str]) -> int:
     args, rest = parser.parse_known_args(argv)
     try:
         options = _options(rest)
+        head_options = {k[len("head."):]: options.pop(k) for k in [k for k in options if k.startswith("head.")]}
         if args.model == "linear":
-            if args.head:
+            if args.head or head_options:
                 raise ValueError("--head names an optimizer for a network's last layer: use it with --model mlp2 or "
                                  "mlp3")
             options.update(SCHEDULES.get(args.schedule, {}))
@@ -324,15 +328,19 @@ def fingerprint_main(argv: list[str]) -> int:
             scheduler = SCHEDULES.get(args.schedule, {}).get("scheduler") or (  # constant: a scheduler of factor 1
                 (lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: 1.0)) if args.schedule else None)
             fp = network_fingerprint(args.optimizer, args.model, args.kind, steps=args.steps, lr=args.lr,
-                                     seed=args.seed, head=args.head, head_lr=args.head_lr, scheduler=scheduler,
-                                     **options)
+                                     seed=args.seed, head=args.head, head_lr=args.head_lr, head_options=head_options,
+                                     scheduler=scheduler, **options)
     except (OptimizerError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(fp.table())
     args.out.mkdir(parents=True, exist_ok=True)
+    called = {"lr": args.lr, **{k: v for k, v in options.items() if k != "norms"}, "head_lr": args.head_lr,
+              **{f"head.{k}": v for k, v in head_options.items()}}
     name = "-".join([args.optimizer.rsplit(".", 1)[-1], *([args.head.rsplit(".", 1)[-1]] if args.head else []),
-                     *([] if args.model == "linear" else [args.model]), args.kind])
+                     *([] if args.model == "linear" else [args.model]), args.kind,
+                     *(f"{k}={v}" for k, v in called.items() if v is not None and not callable(v))])
+    name = re.sub(r"[^\w.=+-]", "", name)  # a rerun with other options keeps the earlier files
     stem = args.out / name
     print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
     return 0 if fp.geometry else 1

@@ -85,11 +85,13 @@ def judge_kkt(run: NetworkRun, claim: str, rivals=None, *, name: str | None = No
                  for g in run.residuals})
     ev.check("parameters stay finite", float(traj.diverged_at is None), "==", 1.0, "a diverged run has no direction",
              failure=f"{run.name} diverged at step {traj.diverged_at}")
+    if traj.diverged_at is not None:
+        return ev
     final = run.final(claim)
     ev.check("θ_T separates the data (least normalized margin > 0)", float(final is not None), "==", 1.0,
              "the KKT residual is defined on separating directions",
              failure=f"{run.name} does not separate the data at T = {traj.steps[-1]}")
-    if final is None or traj.diverged_at is not None:
+    if final is None:
         return ev
     brackets = {r: (run.final(r).lower, run.final(r).upper) for r in rivals if run.final(r) is not None}
     steps = traj.steps[run.at]
