@@ -151,7 +151,7 @@ class NetworkFingerprint:
             least = min(finals, key=finals.get)
             tol = self.judged[least].measured.get("tol")
             if tol:
-                ax.axhline(tol, color="k", ls=":", lw=0.8, label=f"tol of {least} (¼ of the least rival)")
+                ax.axhline(tol, color="k", ls=":", lw=0.8, label=f"tol of {least} (a quarter of the least rival)")
         ax.set_xlabel("step t")
         ax.set_ylabel("certified KKT residual (upper bound)")
         ax.set_title(f"{self.call}: {self.geometry or self.verdict}", fontsize=9)
