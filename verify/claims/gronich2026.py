@@ -117,3 +117,68 @@ def test_steepest_descent_tends_to_a_kkt_point_of_its_own_geometry(geometry, sca
     evidence.include(judge_kkt(control, geometry, name=f"{CASES[rival]} → {geometry} KKT point"), expect="FAIL")
     evidence.conclude()
 
+
+
+def torch_muon(lrs):
+    """torch's Muon as users call it, without momentum and weight decay: its quintic Newton–Schulz step (in
+    bfloat16) in place of the exact polar factor."""
+    return lambda ps: torch.optim.Muon(ps, lr=float(lrs[0]), momentum=0.0, nesterov=False, weight_decay=0.0)
+
+
+def step_at(model, ds, params) -> tuple[float, np.ndarray]:
+    """‖∇_{W₁}L‖_F at `params` and the singular values of torch's orthogonalized step for it (the exact polar
+    factor's are all 1; torch's documentation says its iteration leaves them near Uniform(0.5, 1.5), and it divides
+    the gradient by max(‖G‖_F, eps) first)."""
+    from torch.optim import _muon
+
+    W = [torch.as_tensor(p).clone().requires_grad_() for p in params]
+    out = model([w[None] for w in W], torch.as_tensor(ds.X))[0]
+    torch.exp(-torch.as_tensor(ds.y, dtype=out.dtype) * out).mean().backward()
+    step = _muon._zeropower_via_newtonschulz(W[0].grad, (_muon.DEFAULT_A, _muon.DEFAULT_B, _muon.DEFAULT_C),
+                                             _muon.DEFAULT_NS_STEPS, _muon.EPS)
+    return float(W[0].grad.norm()), torch.linalg.svdvals(step.double()).numpy()
+
+
+@claim(id="gronich.torch_muon_what_holds_it_back", papers=("gronich2026",),
+       seams={"muon": torch_muon},
+       mutants=[Mutant("the exact polar factor posing as torch's Muon", "the claim's torch Muon takes exact "
+                       "polar-factor steps", OPTIMIZER, "over the exact polar factor's",
+                       seams={"muon": lambda lrs: lambda ps: SteepestDescent(ps, float(lrs[0]), "spectral")})],
+       lemmas=["kkt.network.residual"],
+       statement="torch.optim.Muon without momentum, at the step size and schedule with which the exact polar "
+                 "factor reaches a spectral KKT point on the smooth network, stays at least 4 times farther from "
+                 "one (certified residuals at the same budget). Its eps, not its momentum, holds it back: late in "
+                 "training ‖∇L‖_F is below eps = 1e-7, and its step's singular values fall far below the 0.5–1.5 "
+                 "of its own documentation.")
+def test_what_holds_torch_muon_back_on_a_network(scale, evidence, seams):
+    ds = network_data(scale)
+    model = network(ds, scale)
+    steps = scale.pick(50_000, 200_000)
+    exact = residuals("exact polar factor, η = 0.1", model,
+                      train(lambda lrs: steepest_in("spectral", lrs), ds, model, steps, etas=(0.1,)), ds.X, ds.y)
+    evidence.include(judge_kkt(exact, "spectral", name="exact polar factor → spectral KKT point"))
+    scheduler = lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: (t + 1) ** -0.5)  # noqa: E731
+    init = [p.detach() for p in model.init(1, torch.Generator().manual_seed(SEED))]
+    traj = run(model, ds.X, ds.y.astype(float), "exponential", seams.muon(torch.tensor([0.1])), steps=steps,
+               natural=True, record_every=steps // 8, record_params=True, seed=SEED, init=init, scheduler=scheduler)
+    muon = residuals("torch.optim.Muon (momentum 0), η = 0.1", model, traj, ds.X, ds.y)
+    mine, theirs = exact.final("spectral"), muon.final("spectral")
+    evidence.check("torch's Muon separates the data at T", float(theirs is not None), "==", 1.0,
+                   "a residual needs a separating direction")
+    if theirs is not None:
+        evidence.trajectory("torch's Muon: spectral KKT residual", traj.steps[muon.at],
+                            [np.nan if r is None else r.upper for r in muon.residuals["spectral"]])
+        gradient, singular = step_at(model, ds, muon.params(muon.at[-1]))
+        evidence.record(torch_muon_residuals_at_T={g: None if muon.final(g) is None else muon.final(g).upper
+                                                   for g in muon.residuals},
+                        hidden_layer_gradient_norm_at_T=gradient, singular_values_of_its_step_at_T=singular)
+        evidence.check("torch's Muon's spectral KKT residual (lower bound) over the exact polar factor's (upper)",
+                       theirs.lower / mine.upper, ">=", 4.0,
+                       "4: the kernel's ratio between a claimed geometry and its rivals (tol = s_min/4); same data, "
+                       "initialization, η/√(t+1) and budget")
+        evidence.check("torch's Muon at T: ‖∇_{W₁}L‖_F", gradient, "<", torch.optim._muon.EPS,
+                       "its eps: below it the gradient is divided by eps, not by its norm")
+        evidence.check("torch's Muon at T: largest singular value of its step", float(singular.max()), "<", 0.5,
+                       "torch's documentation: its iteration leaves the singular values near Uniform(0.5, 1.5) "
+                       "when it orthogonalizes; below 0.5 its eps has taken over")
+    evidence.conclude()
