@@ -10,5 +10,5 @@ from numerics.optim.optimizer import RuleOptimizer
 from numerics.optim.schedules import Schedule, constant, inverse_sqrt, loss_adaptive
 from numerics.optim.steepest import SteepestDescent
 
-__all__ = ["Adam", "Composite", "DualAcceleration", "NoisySGD", "PRGD", "RuleOptimizer", "Schedule", "SteepestDescent", "constant",
-           "homogeneity", "inverse_sqrt", "measured_homogeneity", "loss_adaptive"]
+__all__ = ["Adam", "Composite", "DualAcceleration", "NoisySGD", "PRGD", "RuleOptimizer", "Schedule", "SteepestDescent",
+           "constant", "homogeneity", "inverse_sqrt", "measured_homogeneity", "loss_adaptive"]
