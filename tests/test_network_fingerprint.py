@@ -25,6 +25,9 @@ def test_a_composite_steps_each_optimizer_on_its_own_parameters_and_shares_their
     assert homogeneity(Composite([torch.optim.Adam([a]), SteepestDescent([b], 0.5, "linf")])) == 0
     state = both.state_dict()
     both.load_state_dict(state)
+    assert both.defaults["lr"] in (0.1, 0.5)  # the children's defaults, for schedulers that read them
+    with pytest.raises(NotImplementedError, match="child optimizer"):
+        both.add_param_group({"params": [torch.zeros(2, requires_grad=True)]})
     with pytest.raises(ValueError, match="two of the Composite's optimizers"):
         Composite([torch.optim.SGD([a], lr=0.1), torch.optim.SGD([a], lr=0.1)])
 

@@ -65,6 +65,8 @@ def test_a_parameter_norm_refuses_the_wrong_number_of_layers_and_combinations():
         ParameterNorm("bad", (), "min")
     with pytest.raises(ValueError, match="unknown network geometry"):
         geometry("l3", 2)
+    with pytest.raises(ValueError, match="depth ≥ 2"):
+        geometry("spectral+linf", 1)
 
 
 def symmetric_point(tilt: float = 0.0):
@@ -108,11 +110,17 @@ def test_a_direction_that_does_not_separate_and_labels_beyond_the_outputs_are_re
 @pytest.mark.parametrize("own, rivals, earlier, verdict", [
     ((0.01, 0.011), {"a": (0.2, 0.21), "b": (0.3, 0.31)}, 0.05, "PASS"),       # 0.011 ≤ 0.2/4
     ((0.3, 0.31), {"a": (0.05, 0.06), "b": (0.5, 0.51)}, 0.4, "FAIL"),         # rival a certifiably nearer
-    ((0.12, 0.13), {"a": (0.2, 0.21), "b": (0.3, 0.31)}, 0.13, "FAIL"),        # no fall since T/2: a plateau
+    ((0.12, 0.13), {"a": (0.2, 0.21), "b": (0.3, 0.31)}, 0.12, "FAIL"),        # certifiably no fall: a plateau
     ((0.12, 0.13), {"a": (0.2, 0.21), "b": (0.3, 0.31)}, 0.2, "INCONCLUSIVE"),  # still falling, above tol
     ((0.0, 1e-8), {"a": (0.0, 1e-8)}, 0.1, "INCONCLUSIVE"),                     # a KKT point of both: cannot tell
+    ((0.0, 0.0), {"a": (0.0, 0.0)}, None, "INCONCLUSIVE"),                      # a tie is no evidence either way
 ])
 def test_the_kernel_at_the_point(own, rivals, earlier, verdict):
     ev = Evidence("network")
     kernel.at_the_point(ev, "c", own, rivals, kernel.KKT_RESIDUAL, earlier=earlier)
     assert ev.verdict == verdict, ev.reasons
+
+
+def test_the_kernel_at_the_point_needs_rivals():
+    with pytest.raises(ValueError, match="no rivals"):
+        kernel.at_the_point(Evidence("network"), "c", (0.0, 0.01), {}, kernel.KKT_RESIDUAL)

@@ -126,32 +126,39 @@ def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Map
     """The kernel's rules on certified brackets at θ_T: `own` = (l_c, u_c), `rivals[r]` = (l_r, u_r), `earlier` the
     claim's upper bound earlier in the run (at T/2: a plateau test). Returns the tolerance s_min/4.
 
-    - a rival r with u_r < l_c: θ_T is certifiably nearer r's KKT points than the claim's — FAIL;
-    - u_c ≤ tol = s_min/4 (s_min = min_r l_r): every rival's quantity is at least 4 times the claim's — PASS;
-    - otherwise FAIL if u_c did not fall since `earlier` (a plateau above tol), else INCONCLUSIVE (still falling:
-      the budget is too short to reach tol)."""
+    - a rival r with u_r < l_c: θ_T's r-quantity is certifiably below its claim-quantity — FAIL;
+    - u_c ≤ tol = s_min/4 with s_min = min_r l_r > 0: every rival's quantity is at least 4 times the claim's — PASS
+      (s_min = 0: a rival's limit may be θ_T too — INCONCLUSIVE);
+    - otherwise FAIL if the claim's quantity certifiably did not fall since `earlier` (l_c ≥ the earlier upper
+      bound: a plateau above tol), else INCONCLUSIVE (the budget is too short, or θ_T is near a rival's limit too)."""
+    if not rivals:
+        raise ValueError(f"no rivals to judge the {quantity.of(claim)} against: bracket the run in other geometries")
     lower, upper = own
-    least = min((bracket[0] for bracket in rivals.values()), default=float("inf"))
-    nearest = min(rivals, key=lambda r: rivals[r][0]) if rivals else None
+    nearest = min(rivals, key=lambda r: rivals[r][0])
+    least = rivals[nearest][0]
     tol = least / 4
     ev.record(**{f"{quantity.of(claim)} at T": [lower, upper], "rival brackets at T": {r: list(b) for r, b in
                                                                                        rivals.items()},
                  "least rival lower bound at T": least, "nearest rival": nearest, "tol": tol})
     for r, (l_r, u_r) in rivals.items():
-        ev.check(f"{quantity.of(r)} at T (upper bound) over the {quantity.of(claim)} (lower bound)", u_r / max(lower,
-                 1e-300), ">=", 1.0, "both bracketed at the same point: u_r < l_c is positive evidence that θ_T is "
-                 f"nearer {quantity.limit(r)} than any of {quantity.claims_limits}",
+        ev.check(f"{quantity.of(r)} at T (upper bound), against the {quantity.of(claim)} (lower bound)", u_r, ">=",
+                 lower, f"both bracketed at the same point: u_r < l_c says θ_T is certifiably nearer {quantity.limit(r)}"
+                        f" than {quantity.claims_limits}, in the two quantities' own units",
                  failure=f"the run ends nearer {quantity.limit(r)} ({quantity.of(r)} ≤ {u_r:.3g} < {lower:.3g} ≤ "
                          f"{quantity.of(claim)})")
-    plateau = earlier is not None and not upper < earlier
+    ev.check("least certified rival residual at T", least, ">", 0.0, "a rival whose quantity may be 0 at θ_T (θ_T may "
+             "be one of its limits too) is not told apart at any tolerance", severity=INCONCLUSIVE,
+             failure=f"θ_T may be {quantity.limit(nearest)} too ({quantity.of(nearest)} ≥ {least:.3g} only): "
+                     "this point cannot tell them apart")
+    plateau = earlier is not None and lower >= earlier
     ev.check(f"{quantity.of(claim)} at T (upper bound)", upper, "<=", tol,
              f"tol = s_min/4, s_min = {least:.3g} the least certified rival residual at θ_T ({nearest}): the claim's "
              "quantity is then at most a quarter of every rival's", severity=FAIL if plateau else INCONCLUSIVE,
-             failure=(f"the {quantity.of(claim)} plateaus at {upper:.3g} > tol {tol:.3g} (it was {earlier:.3g} at T/2)"
-                      if plateau else f"the {quantity.of(claim)} {upper:.3g} is still falling but above tol {tol:.3g}: "
-                                      f"the budget is too short, or θ_T is near {quantity.limit(nearest)} too "
-                                      f"({quantity.of(nearest)} ≤ {rivals[nearest][1]:.3g})" if nearest else
-                      f"the {quantity.of(claim)} {upper:.3g} is above tol {tol:.3g}"))
+             failure=(f"the {quantity.of(claim)} plateaus at {upper:.3g} > tol {tol:.3g} (certifiably no lower than "
+                      f"its upper bound {earlier:.3g} at T/2)" if plateau else
+                      f"the {quantity.of(claim)} {upper:.3g} is above tol {tol:.3g} and has not certifiably stopped "
+                      f"falling: the budget is too short, or θ_T is near {quantity.limit(nearest)} too "
+                      f"({quantity.of(nearest)} ≤ {rivals[nearest][1]:.3g})"))
     return tol
 
 

@@ -7,10 +7,10 @@ margin problem min ‖θ‖_c s.t. q_i(θ) ≥ 1", against the panel's other geo
 The quantity is the certified KKT residual r_c(θ) ∈ [0, 1] (`numerics.references.network_kkt`), bracketed at θ_T in
 every geometry of the panel; the verdict is the kernel's `at_the_point`:
 
-  PASS          u_c(θ_T) ≤ tol = s_min/4, s_min the least certified rival residual l_r(θ_T), and r_c falls;
+  PASS          u_c(θ_T) ≤ tol = s_min/4, s_min the least certified rival residual l_r(θ_T);
   FAIL          θ_T does not separate the data, the run diverged, a rival's residual is certifiably below the
-                claim's (u_r < l_c), or r_c does not fall from T/2 to T while above tol (a plateau);
-  INCONCLUSIVE  r_c still falling but above tol: the budget is too short, or θ_T is near a rival's KKT point too.
+                claim's (u_r < l_c), or r_c certifiably did not fall from T/2 to T while above tol (a plateau);
+  INCONCLUSIVE  otherwise: the budget is too short, or θ_T is near a rival's KKT point too.
 
 No rate is claimed: Tsilivis et al. 2024 (Thm. 4.4, steepest flow) and Gronich & Vardi 2026 (normalized and
 momentum steepest descent with decaying steps) prove that limit points are KKT points, not how fast the residual
@@ -57,7 +57,10 @@ def residuals(name: str, model, traj: Trajectory, X, y, *, configuration: int = 
     every geometry, at record indices `at` (default: every record after the initialization)."""
     if traj.params is None:
         raise ValueError("the KKT residual needs the parameters: train with record_params=True")
-    at = sorted(set(range(1, len(traj.steps)) if at is None else at))
+    last = len(traj.steps) - 1
+    at = sorted({i % len(traj.steps) for i in (range(1, len(traj.steps)) if at is None else at)})
+    if at and not 0 <= at[-1] <= last:
+        raise IndexError(f"record {at[-1]} of {len(traj.steps)}")
     run = NetworkRun(name, model, traj, configuration, at)
     for g in geometries:
         norm = geometry(g, len(traj.params))
@@ -78,7 +81,10 @@ def judge_kkt(run: NetworkRun, claim: str, rivals=None, *, name: str | None = No
     """The verdict on "`run` tends to a KKT point of the `claim` geometry's margin problem" against `rivals`
     (default: the rest of the panel the run was bracketed in)."""
     ev = Evidence(name or f"{run.name} → {claim} KKT point")
-    rivals = [r for r in (rivals or run.residuals) if r != claim]
+    rivals = [r for r in (run.residuals if rivals is None else rivals) if r != claim]
+    unknown = [r for r in [claim, *rivals] if r not in run.residuals]
+    if unknown:
+        raise ValueError(f"the run was not bracketed in {unknown}: pass geometries= to residuals()")
     traj = run.trajectory
     ev.record(steps=int(traj.steps[-1]), records=[int(traj.steps[i]) for i in run.at],
               **{f"{g} KKT residual per record": [None if r is None else [r.lower, r.upper] for r in run.residuals[g]]
@@ -99,8 +105,10 @@ def judge_kkt(run: NetworkRun, claim: str, rivals=None, *, name: str | None = No
         shown = [(t, r.upper) for t, r in zip(steps, run.residuals[g]) if r is not None]
         if shown:
             ev.trajectory(f"{g} KKT residual" + (" (claimed)" if g == claim else ""), *map(np.array, zip(*shown)))
-    earlier = [r for t, r in zip(steps, run.residuals[claim]) if t <= steps[-1] / 2]
-    half = earlier[-1] if earlier else None
+    earlier = [(t, r) for t, r in zip(steps, run.residuals[claim]) if t <= steps[-1] / 2 and r is not None]
+    half = earlier[-1][1] if earlier else None
+    if earlier:
+        ev.record(plateau_test_from_step=int(earlier[-1][0]))
     ev.record(margin_at_T=final.margin, **{f"{claim}: ε, δ, η at T": [final.epsilon, final.delta, final.eta]})
     kernel.at_the_point(ev, claim, (final.lower, final.upper), brackets, kernel.KKT_RESIDUAL,
                         earlier=None if half is None else half.upper)

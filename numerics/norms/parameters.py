@@ -93,5 +93,7 @@ def geometry(name: str, depth: int) -> ParameterNorm:
         layer, how = layers[name]
         return ParameterNorm(name, (get(layer),) * depth, how)
     if name == "spectral+linf":
+        if depth < 2:
+            raise ValueError("the spectral+linf hybrid needs hidden layers and a head: depth ≥ 2")
         return ParameterNorm(name, (get("spectral"),) * (depth - 1) + (get("entry_linf"),), "max")
     raise ValueError(f"unknown network geometry {name!r}; known: {GEOMETRIES}")

@@ -25,8 +25,13 @@ class Composite(torch.optim.Optimizer):
         params = [p for o in self.optimizers for group in o.param_groups for p in group["params"]]
         if len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter is given to two of the Composite's optimizers")
-        super().__init__(params, {})
+        super().__init__(params, {k: v for o in self.optimizers for k, v in o.defaults.items()})
         self.param_groups = [group for o in self.optimizers for group in o.param_groups]
+
+    def add_param_group(self, param_group: dict) -> None:
+        if hasattr(self, "optimizers") and getattr(self, "param_groups", None) is not None and self.param_groups:
+            raise NotImplementedError("add the group to the child optimizer that should step it")
+        super().add_param_group(param_group)
 
     def step(self, closure=None):
         loss = None

@@ -34,6 +34,7 @@ point, not the global max margin; what a lower bound away from 0 certifies: θ's
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import cvxpy as cp
@@ -42,6 +43,7 @@ import torch
 
 from numerics.errors import SolverError
 from numerics.norms.parameters import ParameterNorm
+from numerics.references.solve import SOLVER_OPTIONS
 
 TIGHTEN = 1e-7
 """The dual program's constraints are tightened by this much (‖w‖ ≤ 1 − τ, ⟨a_i, w⟩ ≤ c_i − τ) so that a solver's
@@ -75,6 +77,8 @@ def margins(model, params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor)
     """q_i(θ): y_i f(θ; x_i) for one output, f_{y_i} − f_j for j ≠ y_i (n(k − 1) of them) for scores."""
     out = model([p[None] for p in params], X)[0]
     if out.ndim == 1:
+        if not bool(((y == 1) | (y == -1)).all()):
+            raise ValueError("binary labels must be ±1 for a network with one output")
         return y.to(out.dtype) * out
     k = out.shape[-1]
     if not 0 <= int(y.min()) <= int(y.max()) < k:
@@ -86,6 +90,8 @@ def margins(model, params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor)
 
 def problem_data(model, params, X, y, norm: ParameterNorm):
     """u (layers of θ/‖θ‖), γ, a (one (m, *shape) array per layer) and c of the module docstring, in float64."""
+    if not model.degree:
+        raise ValueError(f"{model!r} is not positively homogeneous (no degree): no scale-free KKT residual")
     theta = [torch.as_tensor(np.asarray(p), dtype=torch.float64) for p in params]
     X = torch.as_tensor(np.asarray(X), dtype=torch.float64)
     y = torch.as_tensor(np.asarray(y))
@@ -116,50 +122,54 @@ def _combination(a: list[np.ndarray], nu) -> list:
     return [np.tensordot(nu, A, axes=1) for A in a]
 
 
-def _solve(problem: cp.Problem, solvers, what: str) -> str:
-    tried = []
-    for solver in solvers:
-        try:
-            problem.solve(solver=solver)
-        except cp.error.SolverError as exc:
-            tried.append(f"{solver}: {exc}")
-            continue
-        if problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-            return solver
-        tried.append(f"{solver}: {problem.status}")
-    raise SolverError(f"no solver solved {what}: {'; '.join(tried)}", ())
-
-
 def kkt_residual(model, params, X, y, norm: ParameterNorm) -> NetworkKKT:
     """The certified residual r(θ) of the module docstring for `model` at `params` (one configuration's layers in
-    their natural shapes) on (X, y), in the geometry `norm`. Raises ValueError if θ does not separate the data,
-    `SolverError` if the bracket does not close to `ATOL`."""
+    their natural shapes) on (X, y), in the geometry `norm`. Each of the norm's solvers is tried on both programs in
+    turn (with the suite's `SOLVER_OPTIONS`) until the bracket closes to `ATOL`. Raises ValueError if θ does not
+    separate the data, `SolverError` if no solver closes the bracket."""
     u, gamma, a, c = problem_data(model, params, X, y, norm)
     m, shapes = len(c), [p.shape for p in u]
-
     nu, g = cp.Variable(m, nonneg=True), [cp.Variable(s) for s in shapes]
     stationarity = norm.dual.cvxpy([gl - sl for gl, sl in zip(g, _combination(a, nu))])
     alignment = sum(cp.sum(cp.multiply(gl, ul)) for gl, ul in zip(g, u))
     primal = cp.Problem(cp.Minimize(stationarity + c @ nu + 1 - alignment), [norm.dual.cvxpy(g) <= 1])
-    used = _solve(primal, norm.solvers, f"the {norm.name} KKT residual")
-    nu_v = np.maximum(np.asarray(nu.value, dtype=np.float64), 0.0)
-    g_v = [np.asarray(gl.value, dtype=np.float64) for gl in g]
+    w = [cp.Variable(s) for s in shapes]
+    dual = cp.Problem(cp.Maximize(1 - norm.cvxpy([wl - ul for wl, ul in zip(w, u)])),
+                      [norm.cvxpy(w) <= 1 - TIGHTEN, _pair(a, w) <= c - TIGHTEN])
+    tried = []
+    for solver in norm.solvers:
+        try:
+            with warnings.catch_warnings():  # "may be inaccurate": the bracket below decides that
+                warnings.filterwarnings("ignore", "Solution may be inaccurate", UserWarning)
+                for problem in (primal, dual):
+                    problem.solve(solver=solver, **SOLVER_OPTIONS.get(solver, {}))
+        except cp.error.SolverError as exc:
+            tried.append(f"{solver}: {exc}")
+            continue
+        if nu.value is None or any(v.value is None for v in (*g, *w)):
+            tried.append(f"{solver}: {primal.status}/{dual.status}")
+            continue
+        found = _bracket(norm, u, a, c, nu.value, [gl.value for gl in g], [wl.value for wl in w], gamma, solver)
+        if found.upper - found.lower <= ATOL:
+            return found
+        tried.append(f"{solver}: bracket [{found.lower:.3g}, {found.upper:.3g}]")
+    raise SolverError(f"no solver closed the {norm.name} KKT residual's bracket to {ATOL:g}: {'; '.join(tried)}", ())
+
+
+def _bracket(norm, u, a, c, nu, g, w, gamma, solver) -> NetworkKKT:
+    """lower ≤ r ≤ upper recomputed in float64 from the returned points made feasible (module docstring)."""
+    nu_v = np.maximum(np.asarray(nu, dtype=np.float64), 0.0)
+    g_v = [np.asarray(gl, dtype=np.float64) for gl in g]
     g_v = [gl / max(1.0, norm.dual.value(g_v)) for gl in g_v]
     epsilon = norm.dual.value([gl - sl for gl, sl in zip(g_v, _combination(a, nu_v))])
     delta = float(nu_v @ c)
     eta = 1.0 - float(sum(np.vdot(gl, ul) for gl, ul in zip(g_v, u)))
-
-    w = [cp.Variable(s) for s in shapes]
-    dual = cp.Problem(cp.Maximize(1 - norm.cvxpy([wl - ul for wl, ul in zip(w, u)])),
-                      [norm.cvxpy(w) <= 1 - TIGHTEN, _pair(a, w) <= c - TIGHTEN])
-    used_dual = _solve(dual, norm.solvers, f"the dual of the {norm.name} KKT residual")
-    w_v = [np.asarray(wl.value, dtype=np.float64) for wl in w]
+    w_v = [np.asarray(wl, dtype=np.float64) for wl in w]
     rise = _pair(a, w_v)
     over = rise > c
     scale = min([1.0, 1.0 / max(norm.value(w_v), 1e-300)] + list(c[over] / rise[over]))
     lower = max(0.0, 1.0 - norm.value([scale * wl - ul for wl, ul in zip(w_v, u)]))
     upper = epsilon + delta + eta
-    if not upper - lower <= ATOL:
-        raise SolverError(f"the {norm.name} KKT residual's bracket [{lower:.3g}, {upper:.3g}] did not close to "
-                          f"{ATOL:g} ({used}, {used_dual})", ())
-    return NetworkKKT(norm.name, lower, upper, epsilon, delta, eta, nu_v, gamma, f"{used}/{used_dual}")
+    if not np.isfinite(upper):
+        upper = np.inf
+    return NetworkKKT(norm.name, lower, upper, epsilon, delta, eta, nu_v, gamma, solver)
