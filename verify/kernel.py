@@ -142,8 +142,8 @@ def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Map
                  "least rival lower bound at T": least, "nearest rival": nearest, "tol": tol})
     for r, (l_r, u_r) in rivals.items():
         ev.check(f"{quantity.of(r)} at T (upper bound), against the {quantity.of(claim)} (lower bound)", u_r, ">=",
-                 lower, f"both bracketed at the same point: u_r < l_c says θ_T is certifiably nearer {quantity.limit(r)}"
-                        f" than {quantity.claims_limits}, in the two quantities' own units",
+                 lower, "both bracketed at the same point: u_r < l_c says θ_T is certifiably nearer "
+                        f"{quantity.limit(r)} than {quantity.claims_limits}, in the two quantities' own units",
                  failure=f"the run ends nearer {quantity.limit(r)} ({quantity.of(r)} ≤ {u_r:.3g} < {lower:.3g} ≤ "
                          f"{quantity.of(claim)})")
     ev.check("least certified rival residual at T", least, ">", 0.0, "a rival whose quantity may be 0 at θ_T (θ_T may "
