@@ -294,7 +294,9 @@ def fingerprint_main(argv: list[str]) -> int:
                                                  "points (network) an optimizer tends to")
     parser.add_argument("optimizer", help="dotted path to a torch.optim.Optimizer class, e.g. torch.optim.Muon")
     parser.add_argument("--lr", type=float, default=None, help="learning rate (η of η/√(t+1) for scale-free steps)")
-    parser.add_argument("--kind", choices=KINDS, default="binary", help="binary: w ∈ R^50; multiclass: W ∈ R^{10×10}")
+    parser.add_argument("--kind", choices=KINDS, default="binary",
+                        help="linear: binary w ∈ R^50, multiclass W ∈ R^{10×10}; network: 12 points in R^10, or a "
+                             "3-class mixture in R^10 (hidden width 16)")
     parser.add_argument("--model", choices=("linear", *MODELS), default="linear",
                         help="linear (default), or a bias-free ReLU² network with two or three weight matrices")
     parser.add_argument("--head", default=None, help="network only: another optimizer class for the last layer "

@@ -44,8 +44,10 @@ from numerics.train import run
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Evidence, plain
 from verify.network import NetworkRun, judge_kkt, residuals
 
-MODELS = {"mlp2": (6,), "mlp3": (6, 6)}
-"""Hidden widths of the built-in networks (two and three weight matrices)."""
+MODELS = {"mlp2": {"binary": (6,), "multiclass": (16,)}, "mlp3": {"binary": (6, 6), "multiclass": (16, 16)}}
+"""Hidden widths of the built-in networks (two and three weight matrices) per kind. Measured: at width 6 on the
+3-class mixture, normalized GD stalls at loss 0.366 from step 2 500 on (its ReLU² units give no gradient where their
+pre-activations are negative) and never separates the data; at width 16 it is named ℓ2 (residual 0.011)."""
 KINDS = ("binary", "multiclass")
 STEPS = 50_000
 """The default budget: 20–40 s of training on 2 CPU cores (a torch optimizer's Python step dominates). Measured at
@@ -175,7 +177,7 @@ def network_fingerprint(optimizer, model: str = "mlp2", kind: str = "binary", *,
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; one of {sorted(MODELS)}")
     ds = network_data(kind, seed)
-    net = MLP(ds.d, MODELS[model], out=ds.num_classes if kind == "multiclass" else None, activation="relu2")
+    net = MLP(ds.d, MODELS[model][kind], out=ds.num_classes if kind == "multiclass" else None, activation="relu2")
     make, name = optimizer_factory(optimizer, lr, **options)
     head_call = None
     if head is not None:
