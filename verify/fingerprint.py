@@ -219,12 +219,20 @@ class Fingerprint:
         ax.set_xlabel("step t")
         ax.set_ylabel("relative margin gap 1 − γ(θ)/γ*")
         ax.set_title(f"{self.optimizer}: {self.geometry or self.verdict}", fontsize=10)
+        return save_figure(fig, ax, path)
+
+
+def save_figure(fig, ax, path: str | Path) -> Path:
+    """A fingerprint's figure written to `path`: the legend outside the axes (none when nothing was drawn)."""
+    import matplotlib.pyplot as plt
+
+    if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
-        fig.tight_layout()
-        path = Path(path)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def fingerprint(optimizer, kind: str = "binary", *, steps: int | None = None, lr: float | None = None, seed: int = 0,
@@ -291,4 +299,4 @@ def gradient_norms(run: ConvergenceRun) -> np.ndarray:
     return G.reshape(len(W), -1).norm(dim=1).numpy()
 
 
-__all__ = ["Fingerprint", "KINDS", "SCHEDULES", "STEPS", "fingerprint", "panel_data"]
+__all__ = ["Fingerprint", "KINDS", "SCHEDULES", "STEPS", "fingerprint", "panel_data", "save_figure"]

@@ -42,6 +42,7 @@ from numerics.optim import Composite, homogeneity, measured_homogeneity
 from numerics.optim.resolve import build, optimizer_factory
 from numerics.train import run
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Evidence, plain
+from verify.fingerprint import save_figure
 from verify.network import NetworkRun, judge_kkt, residuals
 
 MODELS = {"mlp2": {"binary": (6,), "multiclass": (16,)}, "mlp3": {"binary": (6, 6), "multiclass": (16, 16)}}
@@ -157,13 +158,7 @@ class NetworkFingerprint:
         ax.set_xlabel("step t")
         ax.set_ylabel("certified KKT residual (upper bound)")
         ax.set_title(f"{self.call}: {self.geometry or self.verdict}", fontsize=9)
-        if ax.get_legend_handles_labels()[0]:  # nothing to show where the run diverged before separating
-            ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
-        fig.tight_layout()
-        path = Path(path)
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        return path
+        return save_figure(fig, ax, path)  # no legend where the run diverged before separating
 
 
 def network_fingerprint(optimizer, model: str = "mlp2", kind: str = "binary", *, steps: int | None = None,

@@ -67,7 +67,7 @@ def train(optimizer_for, ds, model, steps, etas=ETAS):
 
 def best_run(evidence, label: str, geometry: str, traj, model, ds, etas=ETAS):
     """The η whose final residual in `geometry` is least (the sweep and the choice recorded), bracketed in every
-    geometry at T/4, T/2 and T."""
+    geometry at every record after the initialization."""
     finals = {}
     for b, eta in enumerate(etas):
         finals[eta] = residuals(label, model, traj, ds.X, ds.y, configuration=b, at=[len(traj.steps) - 1],
