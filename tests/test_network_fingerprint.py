@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from numerics.optim import Composite, SteepestDescent, homogeneity, measured_homogeneity
+from numerics.optim import Composite, SteepestDescent, UnitSteps, homogeneity, measured_homogeneity
 from verify.__main__ import main
 from verify.network_fingerprint import network_fingerprint
 
@@ -32,6 +32,29 @@ def test_a_composite_steps_each_optimizer_on_its_own_parameters_and_shares_their
         Composite([torch.optim.SGD([a], lr=0.1), torch.optim.SGD([a], lr=0.1)])
 
 
+def test_unit_steps_keep_the_wrapped_optimizers_directions_at_the_groups_lr():
+    """SGD wrapped is normalized GD: the step −η g/‖g‖₂ over the group; heavy ball's momentum is its own."""
+    a = torch.ones(3, 2, dtype=torch.float64, requires_grad=True)
+    b = torch.ones(1, 3, dtype=torch.float64, requires_grad=True)
+    unit = UnitSteps(torch.optim.SGD([a, b], lr=0.5, momentum=0.9))
+    g = [torch.arange(6.0, dtype=torch.float64).reshape(3, 2), torch.full((1, 3), -2.0, dtype=torch.float64)]
+    length = torch.sqrt(sum((x * x).sum() for x in g))
+    for step in range(2):
+        a.grad, b.grad = g[0].clone(), g[1].clone()
+        before = [a.detach().clone(), b.detach().clone()]
+        unit.step()
+        for p, q, x in zip((a, b), before, g):  # heavy ball on a constant gradient: every step along −g
+            torch.testing.assert_close(p.detach() - q, -0.5 * x / length)
+    assert homogeneity(unit) == 0 and measured_homogeneity(lambda ps: UnitSteps(torch.optim.SGD(ps, lr=0.1)),
+                                                             [(3, 2), (1, 3)]) == 0
+    unit.param_groups[0]["lr"] = 0.25  # a scheduler's write reaches the wrapped optimizer's group
+    assert unit.optimizer.param_groups[0]["lr"] == 0.25
+    a.grad = b.grad = None
+    unit.step()  # no gradient, no step: nothing to rescale
+    with pytest.raises(NotImplementedError, match="before wrapping"):
+        unit.add_param_group({"params": [torch.zeros(2, requires_grad=True)]})
+
+
 def test_homogeneity_is_measured_over_a_networks_layers():
     assert measured_homogeneity(lambda ps: torch.optim.SGD(ps, lr=0.1), [(3, 2), (1, 3)]) == 1
     assert measured_homogeneity(lambda ps: torch.optim.Adam(ps, lr=0.1), [(3, 2), (1, 3)]) == 0
@@ -51,6 +74,15 @@ def test_normalized_gd_on_a_multiclass_network_is_named_l2():
     geometry ≥ 0.22)."""
     fp = network_fingerprint(lambda ps: SteepestDescent(ps, 0.1, "l2", joint=True), kind="multiclass", steps=20_000)
     assert fp.geometry == "l2", fp.table()
+
+
+def test_torch_sgd_on_a_network_is_named_l2_on_the_clock_of_unit_steps(tmp_path, capsys):
+    """torch.optim.SGD at lr 0.1, its steps rescaled to η/√(t+1) (`UnitSteps`): measured ℓ2 residual 0.056 at
+    5·10⁴ steps, every other geometry ≥ 0.26 (at its constant step, 0.121: GD's 1/log t clock)."""
+    assert main(["fingerprint", "torch.optim.SGD", "--lr", "0.1", "--model", "mlp2", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "geometry: l2 (PASS)" in out and "UnitSteps" in out
+    assert (tmp_path / "SGD-mlp2-binary-lr=0.1.json").exists()  # the options whole in the name
 
 
 def test_the_command_line_refuses_a_head_without_a_network(capsys):

@@ -124,6 +124,23 @@ def test_log_domain_training_gives_the_same_steps_as_training_on_the_loss(normal
     assert fast.config["log_domain"] == (momentum == 0)
 
 
+def test_log_loss_feeds_any_optimizer_the_gradient_of_log_l_and_stays_exact_where_l_underflows():
+    """log_loss=True: torch's Adam (memory: the engine alone would feed it ∇L) trains on ∇log L, whose steps are
+    finite where every e^{−q_i} is 0 in float64; log_loss=False keeps a scale-free rule optimizer on ∇L."""
+    ds = data.gaussian_binary(20, 3, margin=0.1, seed=0)
+    far = [torch.as_tensor(1e4 * max_margin(ds, norm="l2").W)[None]]  # least margin ≈ 10⁴ γ ≫ 745
+    adam = lambda ps: torch.optim.Adam(ps, lr=0.1)  # noqa: E731
+    on_loss = run(Linear(3), ds.X, ds.y, "exponential", adam, steps=5, record_every=5, init=far)
+    on_log = run(Linear(3), ds.X, ds.y, "exponential", adam, steps=5, record_every=5, init=far, log_loss=True)
+    assert not on_loss.config["log_domain"] and on_log.config["log_domain"]
+    np.testing.assert_array_equal(on_loss.final[0], far[0].numpy())  # ∇L = 0 exactly: Adam never moves
+    assert np.abs(on_log.final[0] - far[0].numpy()).max() > 0.1  # five steps of ≈ lr each
+    sign = lambda ps: SteepestDescent(ps, 0.1, "linf", batch_dims=1)  # noqa: E731
+    assert not run(Linear(3), ds.X, ds.y, "exponential", sign, steps=2, log_loss=False).config["log_domain"]
+    with pytest.raises(ValueError, match="η/L schedule decides"):
+        run(Linear(3), ds.X, ds.y, "exponential", sign, steps=2, schedule=loss_adaptive(1.0), log_loss=True)
+
+
 def test_metrics():
     W = torch.stack([torch.eye(3, dtype=torch.float64), torch.outer(torch.ones(3), torch.arange(3.0)).double()])
     np.testing.assert_allclose(metrics.stable_rank(W).numpy(), [3.0, 1.0])

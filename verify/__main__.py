@@ -344,7 +344,8 @@ def fingerprint_main(argv: list[str]) -> int:
                      *(f"{k}={v}" for k, v in called.items() if v is not None and not callable(v))])
     name = re.sub(r"[^\w.=+-]", "", name)  # a rerun with other options keeps the earlier files
     stem = args.out / name
-    print(f"figure: {fp.figure(stem.with_suffix('.png'))}\njson: {fp.save(stem.with_suffix('.json'))}")
+    # not with_suffix: "lr=0.1" would lose its ".1"
+    print(f"figure: {fp.figure(f'{stem}.png')}\njson: {fp.save(f'{stem}.json')}")
     return 0 if fp.geometry else 1
 
 

@@ -11,8 +11,17 @@ documentation recommends, through `numerics.optim.Composite`), with ReLU² activ
 setting of Gronich & Vardi 2026), on built-in data where the panel geometries' KKT points differ (binary: 12 points
 in R^10 from a 2-sparse teacher; multiclass: a 3-class mixture in R^10, 4 points per class; both scaled to
 max |x_ij| = 1), on the exponential loss (cross-entropy for multiclass), from a seeded initialization. A scale-free
-optimizer (homogeneity 0: sign, Adam, Muon, Lion, …) runs with η/√(t+1), as those theorems require decaying steps;
-one whose steps are linear in the gradient (SGD) with its constant η.
+optimizer (homogeneity 0: sign, Adam, Muon, Lion, …) runs with η/√(t+1), as those theorems require decaying steps.
+One whose steps are linear in the gradient (homogeneity 1: SGD, heavy ball) runs its own directions at the same
+lengths (`numerics.optim.UnitSteps`: SGD becomes normalized GD): at a constant step its direction moves on GD's clock
+1/log t (Lyu & Li 2020) — measured, torch.optim.SGD at lr 0.1 has ℓ2 residual 0.138, 0.129, 0.121 after 1.25, 2.5
+and 5·10⁴ steps, r·log t = 1.30–1.31, so a quarter of the nearest rival's 0.30 would take ≈ 4·10⁷ steps. Both limits
+are ℓ2 KKT points (Lyu & Li 2020 for GD; Gronich & Vardi 2026 for normalized GD). Both kinds are fed ∇log L = ∇L/L
+(`RunSpec.log_loss`): a scale-free step depends on the gradient's direction only, and ∇L itself underflows — measured,
+Lion at lr 0.1 on ∇L passes least margin 745 (e^{−745} is float64's least positive number) before step 2.5·10⁴, from
+where ∇L = 0 and Lion drifts on its stale momentum; on ∇log L it is named ℓ∞ (residual 0.024). An optimizer with
+memory then averages ∇L_s/L_s: each past gradient weighted by 1/L_s. `scheduler=` (CLI `--schedule constant`) runs
+the optimizer as given instead, on ∇L.
 
 At T the certified KKT residual (`numerics.references.network_kkt`) is bracketed in every geometry of the panel
 (`numerics.norms.parameters.GEOMETRIES`), and each geometry c is judged as a claim "→ a KKT point of c's margin
@@ -38,7 +47,7 @@ from numerics.data import Dataset
 from numerics.errors import OptimizerError
 from numerics.models import MLP
 from numerics.norms.parameters import GEOMETRIES
-from numerics.optim import Composite, homogeneity, measured_homogeneity
+from numerics.optim import Composite, UnitSteps, homogeneity, measured_homogeneity
 from numerics.optim.resolve import build, optimizer_factory
 from numerics.train import run
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Evidence, plain
@@ -79,6 +88,8 @@ class NetworkFingerprint:
     run: NetworkRun
     judged: dict[str, Evidence]
     homogeneity: int | None
+    clock: str
+    """The step sizes the run took (module docstring)."""
 
     def __post_init__(self):
         standing = [g for g, ev in self.judged.items() if ev.verdict != FAIL]
@@ -109,7 +120,7 @@ class NetworkFingerprint:
     def table(self) -> str:
         traj = self.run.trajectory
         head = (f"{self.call} on {self.kind} network data ({self.model!r}, degree {self.model.degree:g}), "
-                f"{int(traj.steps[-1])} steps, {traj.seconds:.0f} s")
+                f"{int(traj.steps[-1])} steps of {self.clock}, {traj.seconds:.0f} s")
         rows = [f"{'geometry':<14} {'KKT residual at T':>24} {'tol':>7}  verdict"]
         for g, ev in self.judged.items():
             r = self.run.final(g)
@@ -123,7 +134,7 @@ class NetworkFingerprint:
         return plain({
             "optimizer": self.optimizer, "options": {k: repr(v) for k, v in self.options.items()}, "head": self.head,
             "model": repr(self.model), "kind": self.kind, "verdict": self.verdict, "geometry": self.geometry,
-            "reason": self.reason, "homogeneity": self.homogeneity, "config": self.run.trajectory.config,
+            "reason": self.reason, "homogeneity": self.homogeneity, "clock": self.clock, "config": self.run.trajectory.config,
             "residuals": {g: {"steps": steps, "brackets": [None if r is None else [r.lower, r.upper] for r in rs]}
                           for g, rs in self.run.residuals.items()},
             "judged": {g: {"verdict": ev.verdict, "reasons": ev.reasons, "tol": ev.measured.get("tol")}
@@ -186,22 +197,27 @@ def network_fingerprint(optimizer, model: str = "mlp2", kind: str = "binary", *,
     degree = homogeneity(probe)
     if degree is None:
         degree = measured_homogeneity(make, net.shapes, seed=seed)
+    clock, log_loss = "the caller's scheduler", None
     if scheduler is None:
         if degree is None:
             raise OptimizerError(f"{name}'s steps are neither linear in the gradient nor scale-free on a first step: "
                                  "pass scheduler= for it")
-        if degree == 0:
-            scheduler = lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: (t + 1) ** -0.5)  # noqa: E731
+        if degree == 1:
+            linear = make
+            make = lambda params: UnitSteps(linear(params))  # noqa: E731
+        scheduler = lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: (t + 1) ** -0.5)  # noqa: E731
+        clock = "η/√(t+1)" + (", each step rescaled to that length (UnitSteps)" if degree == 1 else "") + " on ∇log L"
+        log_loss = True
     steps = steps or STEPS
     loss = "cross_entropy" if kind == "multiclass" else "exponential"
     y = ds.y if kind == "multiclass" else ds.y.astype(float)
     init = [p.detach() for p in net.init(1, torch.Generator().manual_seed(seed))]
     traj = run(net, ds.X, y, loss, make, steps=steps, natural=True, record_every=max(1, steps // 8),
-               record_params=True, seed=seed, init=init, scheduler=scheduler)
+               record_params=True, seed=seed, init=init, scheduler=scheduler, log_loss=log_loss)
     label = name + (f" + {head_call} on the head" if head_call else "")
     bracketed = residuals(label, net, traj, ds.X, ds.y)
     judged = {g: judge_kkt(bracketed, g, name=f"{label} → {g} KKT point") for g in GEOMETRIES}
-    return NetworkFingerprint(name, {"lr": lr, **options}, head_call, net, kind, bracketed, judged, degree)
+    return NetworkFingerprint(name, {"lr": lr, **options}, head_call, net, kind, bracketed, judged, degree, clock)
 
 
 __all__ = ["KINDS", "MODELS", "NetworkFingerprint", "STEPS", "network_data", "network_fingerprint"]

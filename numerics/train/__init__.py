@@ -101,7 +101,7 @@ def run(model: Model, X, y, loss: str | Loss, make_optimizer: Callable[[list[tor
         leaves = params
     s = Setup(model, X, y, loss, make_optimizer(leaves), params, leaves, natural, spec.steps, spec.record_every,
               spec.schedule, spec.batch_size, seed, generator, device, dtype, dict(spec.metrics or {}),
-              spec.record_params)
+              spec.record_params, spec.log_loss)
     why_not = compiled.unsupported(s, spec.scheduler) if spec.backend != "torch" else "backend='torch' was asked for"
     if spec.backend == "compiled" and why_not:
         raise NotCompilableError(f"no compiled path for this run: {why_not}")

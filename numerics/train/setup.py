@@ -46,6 +46,8 @@ class Setup:
     dtype: torch.dtype
     metrics: dict[str, Metric]
     record_params: bool
+    log_loss: bool | None = None
+    """`RunSpec.log_loss`: None lets `log_domain` decide."""
 
     @property
     def batch(self) -> int:
@@ -76,7 +78,10 @@ class Setup:
     @property
     def log_domain(self) -> bool:
         """∇log L = ∇L/L gives the same steps with full precision where L underflows when the step is scale free
-        (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1)."""
+        (degree 0), and, with lr η for the schedule η/L, when it is linear in the gradient (degree 1); or as the run
+        was told (`log_loss`)."""
+        if self.log_loss is not None:
+            return self.log_loss
         return self.degree == 0 or (self.adaptive and self.degree == 1)
 
     def batched(self) -> list[torch.Tensor]:

@@ -19,8 +19,8 @@ class RunSpec:
     """`steps` for `batch` configurations, recording every `record_every` (and the parameters if `record_params`),
     with `schedule` (or a torch lr `scheduler`, eager path), mini-batches of `batch_size`, `metrics` recorded beside
     the loss, `seed`, `device`, `dtype`, an `init` overriding the model's, `natural`-shape parameters for the
-    optimizer (one configuration), `autograd` on the eager path, a `progress` bar, and the `backend` (auto, torch,
-    compiled: `numerics.train`)."""
+    optimizer (one configuration), `autograd` on the eager path, a `progress` bar, the `backend` (auto, torch,
+    compiled: `numerics.train`), and whether to differentiate `log_loss`."""
 
     steps: int
     batch: int = 1
@@ -38,12 +38,19 @@ class RunSpec:
     natural: bool = False
     scheduler: Callable[[torch.optim.Optimizer], object] | None = None
     backend: str = "auto"
+    log_loss: bool | None = None
+    """Differentiate log L in place of L: None where it gives the same steps (`Setup.log_domain`); True for any
+    optimizer — exact range where L underflows, and the same steps for one whose step depends on the current
+    gradient's direction only, while one with memory (momentum, Adam's averages) then averages ∇L_s/L_s, each past
+    gradient weighted by 1/L_s; False never."""
 
     def __post_init__(self):
         if self.backend not in BACKENDS:
             raise ValueError(f"backend {self.backend!r} is not one of {BACKENDS}")
         if self.schedule is not None and self.scheduler is not None:
             raise ValueError("pass a schedule or a torch lr scheduler, not both")
+        if self.log_loss is not None and self.schedule is not None and self.schedule.log_domain:
+            raise ValueError("the η/L schedule decides itself where it differentiates log L: leave log_loss=None")
 
     @classmethod
     def of(cls, spec: RunSpec | None, **options) -> RunSpec:
