@@ -11,7 +11,7 @@ from numerics import data
 from numerics.models import MLP
 from numerics.optim import SteepestDescent
 from numerics.norms.parameters import GEOMETRIES, ParameterNorm, geometry
-from numerics.references.network_kkt import ATOL, kkt_residual
+from numerics.references.network_kkt import ATOL, alignment, kkt_residual
 from numerics.train import run
 from verify import kernel
 from verify.evidence import Evidence
@@ -85,6 +85,24 @@ def test_the_residual_vanishes_at_a_kkt_point_known_in_closed_form_and_not_near_
     # scale free: the residual of 10θ is that of θ
     scaled = kkt_residual(model, [10 * p for p in symmetric_point(0.1)], ds.X, ds.y, geometry("l2", 2))
     assert abs(scaled.upper - tilted.upper) <= 2 * ATOL
+
+
+def test_the_alignment_is_one_at_the_closed_form_kkt_point_in_every_pairing_and_below_one_off_it():
+    """At the symmetric point the support points' margins are equal and, scaled by 10 (margins ×100), the others'
+    weights e^{−q} are e^{−50} of theirs: −∇L is the KKT combination, a = 1 in each pairing where the point is KKT
+    (ℓ2, ℓ∞, ℓ1, spectral: residuals ≤ 2e-8) and 2√2 − 2 in the hybrid's, where it is not (residual 0.17: the head
+    is not at the max); at scale 1 the non-support points still pull (a < 1); tilted, a < 1; always |a| ≤ 1."""
+    ds, model = data.symmetric_axis(), MLP(3, (2,), activation="leaky")
+    far = [10 * p for p in symmetric_point()]
+    for name in ("l2", "linf", "l1", "spectral"):
+        assert alignment(model, far, ds.X, ds.y, geometry(name, 2)) == pytest.approx(1.0, abs=1e-12)
+    assert alignment(model, far, ds.X, ds.y, geometry("spectral+linf", 2)) == pytest.approx(2 * 2 ** 0.5 - 2)
+    assert alignment(model, symmetric_point(), ds.X, ds.y, geometry("l2", 2)) < 1 - 1e-3
+    tilted = [alignment(model, symmetric_point(0.1), ds.X, ds.y, geometry(name, 2)) for name in GEOMETRIES]
+    assert all(-1 <= a <= 1 + 1e-12 for a in tilted) and tilted[0] < 1 - 1e-3
+    with pytest.raises(ValueError, match="one-output"):
+        alignment(MLP(3, (2,), out=3), [symmetric_point()[0], np.ones((3, 2))], ds.X, np.arange(12) % 3,
+                  geometry("l2", 2))
 
 
 @pytest.mark.parametrize("name", GEOMETRIES)

@@ -52,6 +52,8 @@ class Quantity:
 MARGIN_GAP = Quantity(lambda r: f"{r}-gap", lambda r: f"rival {r}'s max margin", "the claim's limits")
 KKT_RESIDUAL = Quantity(lambda r: f"{r} KKT residual", lambda r: f"a KKT point of the {r} margin problem",
                         "the claim's KKT points")
+ALIGNMENT_GAP = Quantity(lambda r: f"{r} alignment gap", lambda r: f"alignment in the {r} pairing",
+                         "the claim's pairing")
 BALL_RESIDUAL = Quantity(lambda r: f"{r}-ball residual", lambda r: f"the {r}-ball minimiser",
                          "the claim's minimisers")
 
@@ -162,5 +164,5 @@ def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Map
     return tol
 
 
-__all__ = ["BALL_RESIDUAL", "KKT_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "at_the_point", "excluded",
+__all__ = ["ALIGNMENT_GAP", "BALL_RESIDUAL", "KKT_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "at_the_point", "excluded",
            "rival_names", "separated"]

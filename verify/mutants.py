@@ -203,6 +203,22 @@ def incremental_adam_on_the_full_batch(mp):
                lambda step, n, batch_size, configurations: torch.arange(n).expand(configurations, n))
 
 
+def alignment_in_the_primal_pairing(mp):
+    """The alignment with the gradient measured in the primal norm: ‖∇L‖ ‖θ‖ in place of ‖∇L‖_* ‖θ‖."""
+    from numerics.norms.parameters import ParameterNorm
+    from numerics.references import network_kkt
+    from verify import network
+
+    class SelfDual(ParameterNorm):
+        @property
+        def dual(self):
+            return self
+
+    honest = network_kkt.alignment
+    mp.setattr(network, "alignment", lambda model, params, X, y, norm: honest(
+        model, params, X, y, SelfDual(norm.name, norm.layers, norm.combine)))
+
+
 def spectral_residual_in_l2(mp):
     """The network KKT residual of the spectral geometry computed in ℓ2 (its subdifferential and dual norm)."""
     from numerics.norms import parameters

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numerics.norms.parameters import GEOMETRIES, geometry
-from numerics.references.network_kkt import NetworkKKT, kkt_residual
+from numerics.references.network_kkt import NetworkKKT, alignment, kkt_residual
 from numerics.train import Trajectory
 from verify import kernel
 from verify.evidence import Evidence
@@ -115,4 +115,54 @@ def judge_kkt(run: NetworkRun, claim: str, rivals=None, *, name: str | None = No
     return ev
 
 
-__all__ = ["NetworkRun", "judge_kkt", "residuals"]
+ROUNDING = 1e-12
+"""What float64 rounding may move an alignment computed from one ∇log L (10³–10⁴ flops on numbers of order 1)."""
+
+
+def alignment_gaps(model, traj: Trajectory, X, y, *, configuration: int = 0, at=None,
+                   geometries=GEOMETRIES) -> dict[str, list[float | None]]:
+    """1 − a(θ) (`numerics.references.network_kkt.alignment`) in every geometry's pairing at record indices `at`
+    (default: every record after the initialization); None where θ or ∇L is 0 or not finite."""
+    at = range(1, len(traj.steps)) if at is None else at
+    gaps = {}
+    for g in geometries:
+        norm = geometry(g, len(traj.params))
+        gaps[g] = []
+        for i in at:
+            params = [p[i, configuration] for p in traj.params]
+            try:
+                gaps[g].append(1.0 - alignment(model, params, X, y, norm)
+                               if all(np.isfinite(p).all() for p in params) else None)
+            except ValueError:
+                gaps[g].append(None)
+    return gaps
+
+
+def judge_alignment(name: str, steps, gaps: dict[str, list[float | None]], claim: str) -> Evidence:
+    """The verdict on "the run aligns in the `claim` geometry's pairing": the kernel's `at_the_point` on the gaps
+    1 − a at the last record (bracketed by `ROUNDING`), against every other pairing's, with the plateau test from
+    the last record at or before T/2."""
+    ev = Evidence(name)
+    steps = np.asarray(steps)
+    ev.record(records=[int(t) for t in steps], **{f"{g} alignment gap per record": v for g, v in gaps.items()})
+    known = [v for values in gaps.values() for v in values if v is not None]
+    ev.check("least alignment gap over every pairing and record", min(known, default=0.0), ">=", -ROUNDING,
+             "Hölder: ⟨−∇L, θ⟩ ≤ ‖∇L‖_*‖θ‖, so a ≤ 1 in a dual pairing; a gap below 0 is a pairing that is not dual",
+             failure=f"{name}: an alignment above 1 (gap {min(known, default=0.0):.3g}): the pairing is not dual")
+    final = gaps[claim][-1]
+    ev.check("θ_T and ∇L(θ_T) are finite and non-zero", float(final is not None), "==", 1.0,
+             "the alignment needs a direction and a gradient", failure=f"{name}: no alignment at T")
+    if final is None:
+        return ev
+    for g, values in gaps.items():
+        shown = [(t, v) for t, v in zip(steps, values) if v is not None]
+        if shown:
+            ev.trajectory(f"{g} alignment gap" + (" (claimed)" if g == claim else ""), *map(np.array, zip(*shown)))
+    earlier = [v for t, v in zip(steps, gaps[claim]) if t <= steps[-1] / 2 and v is not None]
+    rivals = {g: (v[-1] - ROUNDING, v[-1] + ROUNDING) for g, v in gaps.items() if g != claim and v[-1] is not None}
+    kernel.at_the_point(ev, claim, (final - ROUNDING, final + ROUNDING), rivals, kernel.ALIGNMENT_GAP,
+                        earlier=earlier[-1] + ROUNDING if earlier else None)
+    return ev
+
+
+__all__ = ["NetworkRun", "alignment_gaps", "judge_alignment", "judge_kkt", "residuals"]

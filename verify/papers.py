@@ -80,6 +80,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
     Paper("tsilivis2024", ("Nikolaos Tsilivis", "Gal Vardi", "Julia Kempe"),
           "Flavors of Margin: Implicit Bias of Steepest Descent in Homogeneous Neural Networks", "ICLR 2025", 2024,
           "2410.22069v3"),
+    Paper("ji2020", ("Ziwei Ji", "Matus Telgarsky"), "Directional convergence and alignment in deep learning",
+          "NeurIPS 2020", 2020, "2006.06657v2"),
     Paper("lyu2020", ("Kaifeng Lyu", "Jian Li"),
           "Gradient Descent Maximizes the Margin of Homogeneous Neural Networks", "ICLR 2020", 2020, "1906.05890"),
     Paper("xie2026", ("Shengping Xie", "Zekun Wu", "Quan Chen", "Kaixu Tang"),

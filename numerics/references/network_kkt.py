@@ -88,6 +88,24 @@ def margins(model, params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor)
     return (own - out)[others]
 
 
+def alignment(model, params, X, y, norm: ParameterNorm) -> float:
+    """a(θ) = ⟨−∇L(θ), θ⟩ / (‖∇L(θ)‖_* ‖θ‖) ∈ [−1, 1] in `norm`'s pairing (Hölder), L the exponential loss of a
+    one-output network, computed from ∇log L (the same direction; no underflow). Ji & Telgarsky 2020 (arXiv
+    2006.06657v2) prove a → 1 in ℓ2 along gradient flow on homogeneous networks with locally Lipschitz gradients. In
+    any geometry, −∇L = Σ_i e^{−q_i}∇q_i/n is a positive combination of the margins' gradients; where it tends to the
+    multiplier combination Σλ_i∇q_i of a KKT point, which lies in ∂‖θ‖, a → ⟨g, θ⟩/‖θ‖ = 1 in that pairing."""
+    theta = [torch.as_tensor(np.asarray(p), dtype=torch.float64).clone().requires_grad_() for p in params]
+    q = margins(model, theta, torch.as_tensor(np.asarray(X), dtype=torch.float64), torch.as_tensor(np.asarray(y)))
+    if q.shape[0] != len(X):
+        raise ValueError("the alignment is taken on the exponential loss of a one-output network")
+    grad = torch.autograd.grad(torch.logsumexp(-q, 0), theta)
+    inner = -sum(float((g * p.detach()).sum()) for g, p in zip(grad, theta))
+    scale = norm.dual.value([g.detach() for g in grad]) * norm.value([p.detach() for p in theta])
+    if not scale > 0:
+        raise ValueError("θ = 0 or ∇L = 0: no alignment")
+    return inner / scale
+
+
 def problem_data(model, params, X, y, norm: ParameterNorm):
     """u (layers of θ/‖θ‖), γ, a (one (m, *shape) array per layer) and c of the module docstring, in float64."""
     if not model.degree:
