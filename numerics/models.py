@@ -124,6 +124,7 @@ ACTIVATIONS = {
     "relu": (1, "max(z, 0)"),
     "leaky": (1, "max(z, αz), α = 0.1"),
     "relu2": (2, "max(z, 0)²: C¹, for the theorems that need a smooth network"),
+    "linear": (1, "z: a deep linear network, smooth and homogeneous of degree L (the number of layers)"),
 }
 """Positively homogeneous activations, by name: (degree p with φ(cz) = c^p φ(z) for c > 0, definition)."""
 
@@ -162,6 +163,8 @@ class MLP(Model):
         xp = namespace(z)
         if self.activation == "leaky":
             return xp.maximum(z, self.alpha * z)
+        if self.activation == "linear":
+            return z
         positive = xp.maximum(z, 0.0)
         return positive * positive if self.activation == "relu2" else positive
 

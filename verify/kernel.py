@@ -164,5 +164,6 @@ def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Map
     return tol
 
 
-__all__ = ["ALIGNMENT_GAP", "BALL_RESIDUAL", "KKT_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "at_the_point", "excluded",
+__all__ = ["ALIGNMENT_GAP", "BALL_RESIDUAL", "KKT_RESIDUAL", "MARGIN_GAP", "Quantity", "Rivals", "at_the_point",
+           "excluded",
            "rival_names", "separated"]

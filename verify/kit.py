@@ -2,7 +2,8 @@
 the evidence, formulas taken from the lemmas, the mark of a claim measured not to hold, hypothesis's
 counterexamples as evidence, and the named checks several claims share: each algorithm best in its own norm, a
 sequence monotone after a start condition, an oscillating phase and the monotone one after it, an exact identity or
-conserved quantity up to rounding, a fitted exponent against the theorem's."""
+conserved quantity up to rounding, a fitted exponent against the theorem's; and the smooth network the network
+claims share (its data, steepest descent in each geometry, the batched η sweep, the best η by its KKT residual)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,17 @@ import dataclasses
 import numpy as np
 import pytest
 import sympy
+import torch
 
 from numerics import data
 from numerics.data import Dataset
+from numerics.models import MLP
 from numerics.optim import SteepestDescent
+from numerics.optim.schedules import inverse_sqrt
+from numerics.train import run
 from verify.convergence import ConvergenceRun, converge_each
 from verify.evidence import ClaimFailed, Evidence
+from verify.network import residuals
 
 SEED = 0
 ETAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -187,3 +193,63 @@ def fitted_slope(evidence: Evidence, name: str, x, y, *, predicted: float, at_le
     evidence.check(f"{name}: fitted slope over the predicted one", slope / predicted, ">=", at_least, why,
                    failure=failure.format(slope=slope, predicted=predicted))
     return slope
+
+
+# The smooth network the network claims share (Gronich & Vardi 2026's setting).
+
+NETWORK_ETAS = (0.03, 0.1, 0.3)
+"""η of η/√(t+1) swept (one batched program per optimizer); measured on this data: 0.3 is too large for the
+spectral and hybrid steps (their residual rises), 0.03 too small for 5·10⁴ steps of the ℓ2 one."""
+
+
+def network_data(scale):
+    """12 points in R^10 (40 in R^30 at paper scale), 2-sparse teacher at margin ≥ 0.1, scaled to max |x_ij| = 1."""
+    n, d = scale.pick((12, 10), (40, 30))
+    ds = data.gaussian_binary(n, d, margin=0.1, sparsity=2, seed=SEED)
+    return ds.scaled(1 / np.abs(ds.X).max())
+
+
+def smooth_network(ds, scale) -> MLP:
+    """The ReLU² network of width 6 (16 at paper scale): smooth and 3-homogeneous, Gronich & Vardi's setting."""
+    return MLP(ds.d, (scale.pick(6, 16),), activation="relu2")
+
+
+def steepest_in(geometry: str, lrs):
+    """Normalized steepest descent in a network geometry (`numerics.norms.parameters`): ℓ2 and ℓ1 act on all
+    parameters as one vector, ℓ∞ and spectral on each layer (the LMO of a max over layers is each layer's LMO),
+    the hybrid takes the polar factor of the hidden layers and the sign of the head."""
+    def make(ps):
+        if geometry == "spectral+linf":
+            return SteepestDescent([{"params": ps[:-1]}, {"params": ps[-1:], "norm": "linf"}], lrs, "spectral",
+                                   batch_dims=1)
+        return SteepestDescent(ps, lrs, geometry, batch_dims=1, joint=geometry in ("l2", "l1"))
+    return make
+
+
+def train_network(optimizer_for, ds, model, steps, etas=NETWORK_ETAS, log_loss=None):
+    """One batched run over the sweep's η (`optimizer_for(lrs)` builds the optimizer's factory), from one seeded
+    initialization, every parameter recorded 8 times; on ∇log L with `log_loss` (`RunSpec.log_loss`)."""
+    init = [p.detach().expand(len(etas), *p.shape[1:]).clone()
+            for p in model.init(1, torch.Generator().manual_seed(SEED))]
+    return run(model, ds.X, ds.y.astype(float), "exponential", optimizer_for(torch.tensor(etas, dtype=torch.float64)),
+               steps=steps, batch=len(etas), init=init, record_every=steps // 8, record_params=True, seed=SEED,
+               schedule=inverse_sqrt(), log_loss=log_loss)
+
+
+def best_network_run(evidence, label: str, geometry: str, traj, model, ds, etas=NETWORK_ETAS):
+    """The η whose final residual in `geometry` is least (the sweep and the choice recorded), bracketed in every
+    geometry at every record after the initialization."""
+    finals = {}
+    for b, eta in enumerate(etas):
+        finals[eta] = residuals(label, model, traj, ds.X, ds.y, configuration=b, at=[len(traj.steps) - 1],
+                                geometries=(geometry,)).final(geometry)
+    upper = {f"{eta:g}": (None if r is None else r.upper) for eta, r in finals.items()}
+    best = min(etas, key=lambda e: np.inf if finals[e] is None else finals[e].upper)
+    evidence.record(**{f"{label}: {geometry} KKT residual at T per η (sweep)": upper, f"{label}: η chosen": best})
+    return residuals(f"{label}, η = {best:g}", model, traj, ds.X, ds.y, configuration=list(etas).index(best))
+
+
+STEEPEST_CASES = {"l2": "normalized GD", "linf": "sign descent", "spectral": "spectral descent (Muon without momentum)",
+         "spectral+linf": "Muon-Signum (polar factor on the hidden layer, sign on the head)"}
+STEEPEST_CONTROL = {"l2": "linf", "linf": "l2", "spectral": "linf", "spectral+linf": "l2"}
+"""Each case's negative control: another geometry's steepest descent judged for this one's KKT points."""

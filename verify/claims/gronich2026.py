@@ -17,73 +17,14 @@ import numpy as np
 import pytest
 import torch
 
-from numerics import data
-from numerics.models import MLP
 from numerics.optim import Adam, SteepestDescent
 from numerics.references.network_kkt import margins
-from numerics.optim.schedules import inverse_sqrt
 from numerics.train import run
 from verify import mutants
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
-from verify.kit import SEED
+from verify.kit import (SEED, STEEPEST_CASES, STEEPEST_CONTROL, best_network_run, network_data,
+                        smooth_network, steepest_in, train_network)
 from verify.network import judge_kkt, residuals
-
-ETAS = (0.03, 0.1, 0.3)
-"""η of η/√(t+1) swept (one batched program per optimizer); measured on this data: 0.3 is too large for the
-spectral and hybrid steps (their residual rises), 0.03 too small for 5·10⁴ steps of the ℓ2 one."""
-
-
-def network_data(scale):
-    """12 points in R^10 (40 in R^30 at paper scale), 2-sparse teacher at margin ≥ 0.1, scaled to max |x_ij| = 1."""
-    n, d = scale.pick((12, 10), (40, 30))
-    ds = data.gaussian_binary(n, d, margin=0.1, sparsity=2, seed=SEED)
-    return ds.scaled(1 / np.abs(ds.X).max())
-
-
-def network(ds, scale) -> MLP:
-    return MLP(ds.d, (scale.pick(6, 16),), activation="relu2")
-
-
-def steepest_in(geometry: str, lrs):
-    """Normalized steepest descent in a network geometry (`numerics.norms.parameters`): ℓ2 and ℓ1 act on all
-    parameters as one vector, ℓ∞ and spectral on each layer (the LMO of a max over layers is each layer's LMO),
-    the hybrid takes the polar factor of the hidden layers and the sign of the head."""
-    def make(ps):
-        if geometry == "spectral+linf":
-            return SteepestDescent([{"params": ps[:-1]}, {"params": ps[-1:], "norm": "linf"}], lrs, "spectral",
-                                   batch_dims=1)
-        return SteepestDescent(ps, lrs, geometry, batch_dims=1, joint=geometry in ("l2", "l1"))
-    return make
-
-
-def train(optimizer_for, ds, model, steps, etas=ETAS, log_loss=None):
-    """One batched run over the sweep's η (`optimizer_for(lrs)` builds the optimizer's factory), from one seeded
-    initialization, every parameter recorded 8 times; on ∇log L with `log_loss` (`RunSpec.log_loss`)."""
-    init = [p.detach().expand(len(etas), *p.shape[1:]).clone()
-            for p in model.init(1, torch.Generator().manual_seed(SEED))]
-    return run(model, ds.X, ds.y.astype(float), "exponential", optimizer_for(torch.tensor(etas, dtype=torch.float64)),
-               steps=steps, batch=len(etas), init=init, record_every=steps // 8, record_params=True, seed=SEED,
-               schedule=inverse_sqrt(), log_loss=log_loss)
-
-
-def best_run(evidence, label: str, geometry: str, traj, model, ds, etas=ETAS):
-    """The η whose final residual in `geometry` is least (the sweep and the choice recorded), bracketed in every
-    geometry at every record after the initialization."""
-    finals = {}
-    for b, eta in enumerate(etas):
-        finals[eta] = residuals(label, model, traj, ds.X, ds.y, configuration=b, at=[len(traj.steps) - 1],
-                                geometries=(geometry,)).final(geometry)
-    upper = {f"{eta:g}": (None if r is None else r.upper) for eta, r in finals.items()}
-    best = min(etas, key=lambda e: np.inf if finals[e] is None else finals[e].upper)
-    evidence.record(**{f"{label}: {geometry} KKT residual at T per η (sweep)": upper, f"{label}: η chosen": best})
-    return residuals(f"{label}, η = {best:g}", model, traj, ds.X, ds.y, configuration=list(etas).index(best))
-
-
-CASES = {"l2": "normalized GD", "linf": "sign descent", "spectral": "spectral descent (Muon without momentum)",
-         "spectral+linf": "Muon-Signum (polar factor on the hidden layer, sign on the head)"}
-CONTROL = {"l2": "linf", "linf": "l2", "spectral": "linf", "spectral+linf": "l2"}
-"""Each case's negative control: another geometry's steepest descent judged for this one's KKT points."""
-
 
 @claim(id="gronich.steepest_descent_kkt", papers=("gronich2026", "tsilivis2024"),
        seams={"steepest": steepest_in},
@@ -103,19 +44,21 @@ CONTROL = {"l2": "linf", "linf": "l2", "spectral": "linf", "spectral+linf": "l2"
                  "ℓ∞, the per-layer spectral norm and the spectral/ℓ∞ hybrid tends to a KKT point of its own "
                  "geometry's parameter-space margin problem: its certified KKT residual falls to a quarter of "
                  "every other geometry's certified residual at the same point.")
-@pytest.mark.parametrize("geometry", list(CASES))
+@pytest.mark.parametrize("geometry", list(STEEPEST_CASES))
 def test_steepest_descent_tends_to_a_kkt_point_of_its_own_geometry(geometry, scale, evidence, seams):
     ds = network_data(scale)
-    model = network(ds, scale)
+    model = smooth_network(ds, scale)
     steps = scale.pick(50_000, 200_000)
-    label = CASES[geometry]
-    claimed = best_run(evidence, label, geometry, train(lambda lrs: seams.steepest(geometry, lrs), ds, model, steps),
+    label = STEEPEST_CASES[geometry]
+    trained = train_network(lambda lrs: seams.steepest(geometry, lrs), ds, model, steps)
+    claimed = best_network_run(evidence, label, geometry, trained,
                        model, ds)
     evidence.include(judge_kkt(claimed, geometry, name=f"{label} → {geometry} KKT point"))
-    rival = CONTROL[geometry]
-    control = best_run(evidence, CASES.get(rival, rival), rival,
-                       train(lambda lrs: steepest_in(rival, lrs), ds, model, steps), model, ds)
-    evidence.include(judge_kkt(control, geometry, name=f"{CASES[rival]} → {geometry} KKT point"), expect="FAIL")
+    rival = STEEPEST_CONTROL[geometry]
+    control = best_network_run(evidence, STEEPEST_CASES.get(rival, rival), rival,
+                       train_network(lambda lrs: steepest_in(rival, lrs), ds, model, steps), model, ds)
+    evidence.include(judge_kkt(control, geometry, name=f"{STEEPEST_CASES[rival]} → {geometry} KKT point"),
+                     expect="FAIL")
     evidence.conclude()
 
 
@@ -160,14 +103,14 @@ UNDERFLOW = 745.2
 @pytest.mark.parametrize("case", list(MOMENTUM))
 def test_momentum_methods_tend_to_a_kkt_point_of_their_geometry(case, scale, evidence, seams):
     ds = network_data(scale)
-    model = network(ds, scale)
+    model = smooth_network(ds, scale)
     steps = scale.pick(50_000, 200_000)
     geometry, label = MOMENTUM[case]
-    claimed = best_run(evidence, label, geometry,
-                       train(lambda lrs: seams.momentum(case, lrs), ds, model, steps, log_loss=True), model, ds)
+    claimed = best_network_run(evidence, label, geometry,
+                       train_network(lambda lrs: seams.momentum(case, lrs), ds, model, steps, log_loss=True), model, ds)
     evidence.include(judge_kkt(claimed, geometry, name=f"{label} → {geometry} KKT point"))
     eta = float(claimed.name.rsplit("= ", 1)[1])
-    on_loss = train(lambda lrs: seams.momentum(case, lrs), ds, model, steps, etas=(eta,))
+    on_loss = train_network(lambda lrs: seams.momentum(case, lrs), ds, model, steps, etas=(eta,))
     half = len(on_loss.steps) // 2
     plain = residuals(f"{label} on ∇L", model, on_loss, ds.X, ds.y, at=[half, len(on_loss.steps) - 1],
                       geometries=(geometry,))
@@ -177,8 +120,8 @@ def test_momentum_methods_tend_to_a_kkt_point_of_their_geometry(case, scale, evi
                        [None if r is None else r.upper for r in plain.residuals[geometry]],
                        f"on ∇L, η = {eta:g}: least margin at T/2 (∇L = 0 past {UNDERFLOW})": least})
     rival = MOMENTUM_CONTROL[case]
-    control = best_run(evidence, MOMENTUM[rival][1], rival,
-                       train(lambda lrs: with_momentum(rival, lrs), ds, model, steps, log_loss=True), model, ds)
+    control = best_network_run(evidence, MOMENTUM[rival][1], rival,
+                       train_network(lambda lrs: with_momentum(rival, lrs), ds, model, steps, log_loss=True), model, ds)
     evidence.include(judge_kkt(control, geometry, name=f"{MOMENTUM[rival][1]} → {geometry} KKT point"),
                      expect="FAIL")
     evidence.conclude()
@@ -217,10 +160,11 @@ def step_at(model, ds, params) -> tuple[float, np.ndarray]:
                  "of its own documentation.")
 def test_what_holds_torch_muon_back_on_a_network(scale, evidence, seams):
     ds = network_data(scale)
-    model = network(ds, scale)
+    model = smooth_network(ds, scale)
     steps = scale.pick(50_000, 200_000)
     exact = residuals("exact polar factor, η = 0.1", model,
-                      train(lambda lrs: steepest_in("spectral", lrs), ds, model, steps, etas=(0.1,)), ds.X, ds.y)
+                      train_network(lambda lrs: steepest_in("spectral", lrs), ds, model, steps, etas=(0.1,)), ds.X,
+                      ds.y)
     evidence.include(judge_kkt(exact, "spectral", name="exact polar factor → spectral KKT point"))
     scheduler = lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda t: (t + 1) ** -0.5)  # noqa: E731
     init = [p.detach() for p in model.init(1, torch.Generator().manual_seed(SEED))]

@@ -4,8 +4,8 @@ In the algorithm's own norm pairing, a(θ) = ⟨−∇L, θ⟩/(‖∇L‖_*‖�
 the same holds at the KKT points of every geometry's margin problem (Tsilivis et al. 2024; Gronich & Vardi 2026):
 there −∇L tends to a subgradient of the norm at θ.
 
-The set-up is `verify.claims.gronich2026`'s: the smooth 3-homogeneous ReLU² network, 12 points in R^10 from a 2-sparse
-teacher, normalized steepest descent with η/√(t+1) in ℓ2 (GD's direction), ℓ∞, spectral per layer and the hybrid.
+The set-up is the gronich claims' (`verify.kit`'s smooth network): the 3-homogeneous ReLU² network, 12 points in
+R^10 from a 2-sparse teacher, normalized steepest descent with η/√(t+1) in ℓ2 (GD's direction), ℓ∞, spectral per layer and the hybrid.
 The quantity is the alignment gap 1 − a ∈ [0, 2] in each pairing, and the verdict the kernel's `at_the_point`
 (`verify.network.judge_alignment`): the claim's gap at most a quarter of every other pairing's at θ_T.
 """
@@ -17,7 +17,8 @@ import pytest
 
 from verify import mutants
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
-from verify.claims.gronich2026 import CASES, CONTROL, ETAS, network, network_data, steepest_in, train
+from verify.kit import (NETWORK_ETAS, STEEPEST_CASES, STEEPEST_CONTROL, network_data, smooth_network, steepest_in,
+                        train_network)
 from verify.network import alignment_gaps, judge_alignment
 
 
@@ -26,12 +27,12 @@ def best_alignment(evidence, label: str, geometry: str, traj, model, ds):
     that configuration's gaps in every pairing at every record after the initialization."""
     last = len(traj.steps) - 1
     finals = {eta: alignment_gaps(model, traj, ds.X, ds.y, configuration=b, at=[last], geometries=(geometry,))
-              [geometry][0] for b, eta in enumerate(ETAS)}
-    best = min(ETAS, key=lambda e: np.inf if finals[e] is None else finals[e])
+              [geometry][0] for b, eta in enumerate(NETWORK_ETAS)}
+    best = min(NETWORK_ETAS, key=lambda e: np.inf if finals[e] is None else finals[e])
     evidence.record(**{f"{label}: {geometry} alignment gap at T per η (sweep)": {f"{e:g}": v for e, v in
                                                                                  finals.items()},
                        f"{label}: η chosen": best})
-    return best, alignment_gaps(model, traj, ds.X, ds.y, configuration=ETAS.index(best))
+    return best, alignment_gaps(model, traj, ds.X, ds.y, configuration=NETWORK_ETAS.index(best))
 
 
 @claim(id="ji_telgarsky.alignment", papers=("ji2020", "tsilivis2024", "gronich2026"),
@@ -47,19 +48,19 @@ def best_alignment(evidence, label: str, geometry: str, traj, model, ds):
                  "per-layer spectral norm and the spectral/ℓ∞ hybrid aligns with the negative gradient in its own "
                  "norm pairing: its alignment gap 1 − ⟨−∇L, θ⟩/(‖∇L‖_*‖θ‖) at T is at most a quarter of the gap in "
                  "every other pairing (Ji & Telgarsky 2020 for ℓ2).")
-@pytest.mark.parametrize("geometry", list(CASES))
+@pytest.mark.parametrize("geometry", list(STEEPEST_CASES))
 def test_steepest_descent_aligns_in_its_own_pairing(geometry, scale, evidence, seams):
     ds = network_data(scale)
-    model = network(ds, scale)
+    model = smooth_network(ds, scale)
     steps = scale.pick(50_000, 200_000)
-    label = CASES[geometry]
-    traj = train(lambda lrs: seams.steepest(geometry, lrs), ds, model, steps)
+    label = STEEPEST_CASES[geometry]
+    traj = train_network(lambda lrs: seams.steepest(geometry, lrs), ds, model, steps)
     eta, gaps = best_alignment(evidence, label, geometry, traj, model, ds)
     evidence.include(judge_alignment(f"{label}, η = {eta:g} → alignment in the {geometry} pairing", traj.steps[1:],
                                      gaps, geometry))
-    rival = CONTROL[geometry]
-    traj = train(lambda lrs: steepest_in(rival, lrs), ds, model, steps)
-    eta, gaps = best_alignment(evidence, CASES[rival], rival, traj, model, ds)
-    evidence.include(judge_alignment(f"{CASES[rival]}, η = {eta:g} → alignment in the {geometry} pairing",
+    rival = STEEPEST_CONTROL[geometry]
+    traj = train_network(lambda lrs: steepest_in(rival, lrs), ds, model, steps)
+    eta, gaps = best_alignment(evidence, STEEPEST_CASES[rival], rival, traj, model, ds)
+    evidence.include(judge_alignment(f"{STEEPEST_CASES[rival]}, η = {eta:g} → alignment in the {geometry} pairing",
                                      traj.steps[1:], gaps, geometry), expect="FAIL")
     evidence.conclude()
