@@ -311,6 +311,50 @@ def _network_numeric(rng, statement):
 W_BINARY, W_MATRIX, r_, NO_NAME = sympy.Symbol("w"), sympy.Symbol("W"), sympy.Symbol("r"), sympy.Symbol("")
 G_ = sympy.Sum(sympy.Indexed(r"\mu", r_) * sympy.Indexed("z", r_), (r_, 1, sympy.Symbol("m")))
 
+ALPHA, GAMMA_STAR = sympy.symbols(r"\alpha \gamma^{*}", positive=True)
+PAIR_CEILING = sympy.Eq(sympy.Symbol(r"\max_\theta \frac{q_{\min}(\theta)}{\|\theta\|_2^2}"),
+                        (1 + ALPHA) * GAMMA_STAR / 4, evaluate=False)
+
+
+def _pairs_symbolic(statement):
+    """A mirrored pair computes (1 + α)a·z: φ(z) − φ(−z) = (1 + α)z on both signs of z (φ(z) = max(z, αz),
+    0 < α < 1); and its parameter cost 2(a² + ‖w‖²) − 4|a|‖w‖ = 2(|a| − ‖w‖)² ≥ 0, so the pair's margin per unit
+    squared norm is at most (1 + α)γ*/4, the statement's right-hand side at a = ‖w‖ = 1."""
+    z, a, w = sympy.symbols("z a w", positive=True)
+    phi = lambda v, sign: v if sign > 0 else ALPHA * v  # noqa: E731  (φ on a known sign)
+    pair_pos = phi(z, 1) - phi(-z, -1) - (1 + ALPHA) * z
+    pair_neg = phi(-z, -1) - phi(z, 1) + (1 + ALPHA) * z
+    cost = sympy.expand(2 * (a ** 2 + w ** 2) - 4 * a * w - 2 * (a - w) ** 2)
+    at_balance = statement.rhs - ((1 + ALPHA) * 1 * 1 * GAMMA_STAR / (2 * (1 + 1)))
+    return [sympy.expand(pair_pos), sympy.expand(pair_neg), cost, sympy.simplify(at_balance)]
+
+
+def _pairs_numeric(rng, statement):
+    """On symmetrized random data: random networks of mirrored pairs never exceed the bound (ratio − 1, clipped at
+    0: must be 0), and the balanced pair along the ℓ2 max-margin direction attains it (|ratio − 1| in units of the
+    certificate's 1e-6)."""
+    from numerics import data
+    from numerics.references.margins import max_margin
+
+    ds = data.symmetrized(data.gaussian_binary(8, 4, margin=0.1, seed=int(rng.integers(1 << 16))))
+    alpha = float(rng.uniform(0.05, 0.5))
+    ref = max_margin(ds, norm="l2")
+    ceiling = float(sympy.lambdify((ALPHA, GAMMA_STAR), statement.rhs)(alpha, ref.margin))
+    phi = lambda v: np.maximum(v, alpha * v)  # noqa: E731
+
+    def ratio(W, a):
+        f = phi(ds.X @ W.T) @ a
+        return float((ds.y * f).min()) / (float((W ** 2).sum() + (a ** 2).sum()) * ceiling)
+
+    out = []
+    for _ in range(20):
+        W, a = rng.standard_normal((3, ds.d)), rng.standard_normal(3)
+        out.append(max(0.0, ratio(np.vstack([W, -W]), np.concatenate([a, -a])) - 1))
+    w = ref.W.reshape(-1) / np.linalg.norm(ref.W)
+    out.append(abs(ratio(np.vstack([w, -w]), np.array([1.0, -1.0])) - 1) / 1e-6)
+    return np.array(out)
+
+
 LEMMAS = [
     Lemma("kkt.l2.binary",
           r"KKT of the $\ell_2$ max-margin problem: $w$ is a non-negative combination of the support vectors",
@@ -370,5 +414,14 @@ LEMMAS = [
                           "the max defining the dual norm); checked numerically by the bracket closing",
           symbolic=_network_symbolic, numeric=_network_numeric, tolerance=1.0),
 ]
+LEMMAS.append(
+    Lemma("margin.leaky_pairs",
+          r"On symmetric data a two-layer leaky-ReLU network of mirrored pairs has normalized margin at most "
+          r"$(1 + \alpha)\gamma^*/4$, attained by a linear function in the $\ell_2$ max-margin direction",
+          "Lyu, Li, Wang, Arora 2021 (arXiv 2110.13905): the global max margin on symmetric data",
+          PAIR_CEILING,
+          assumptions=(r"$\varphi(z) = \max(z, \alpha z)$, $0 < \alpha < 1$", r"every $(x, y)$ comes with $(-x, -y)$",
+                       r"$\gamma^*$ the $\ell_2$ max margin of the data"),
+          symbolic=_pairs_symbolic, numeric=_pairs_numeric, tolerance=1.0))
 for _lemma in LEMMAS:
     register(_lemma)

@@ -249,6 +249,15 @@ def touching_faces() -> Dataset:
     return Dataset(np.array([[1.0, 0.0], [-1.0, -0.5]]), np.array([1, -1]), description="touching ℓ2/ℓ∞ faces")
 
 
+def symmetrized(ds: Dataset) -> Dataset:
+    """`ds` with every point's mirror image: (x, y) and (−x, −y) (Lyu, Li, Wang, Arora 2021's symmetric data, on
+    which a two-layer leaky-ReLU network's global max margin is attained by a linear function)."""
+    if ds.task != "binary":
+        raise ValueError("symmetric data are binary: (−x, −y) needs labels ±1")
+    return Dataset(np.vstack([ds.X, -ds.X]), np.concatenate([ds.y, -ds.y]), "binary",
+                   description=f"{ds.description}, symmetrized", seed=ds.seed, teacher=ds.teacher)
+
+
 def symmetric_axis() -> Dataset:
     """Symmetric data (Lyu, Li, Wang, Arora 2021: every (x, y) comes with (−x, −y)) whose ℓ2 max-margin direction is
     e₁ with margin 1 in closed form: the positive points (1, ±1, 0), (1, 0, ±1) are the support vectors (e₁ is their

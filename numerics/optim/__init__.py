@@ -9,7 +9,7 @@ from numerics.optim.noisy import NoisySGD
 from numerics.optim.optimizer import RuleOptimizer
 from numerics.optim.schedules import Schedule, constant, inverse_sqrt, loss_adaptive
 from numerics.optim.steepest import SteepestDescent
-from numerics.optim.unit_steps import UnitSteps
+from numerics.optim.unit_steps import RelativeSteps, UnitSteps
 
 __all__ = ["Adam", "Composite", "DualAcceleration", "NoisySGD", "PRGD", "RuleOptimizer", "Schedule", "SteepestDescent",
-           "UnitSteps", "constant", "homogeneity", "inverse_sqrt", "measured_homogeneity", "loss_adaptive"]
+           "RelativeSteps", "UnitSteps", "constant", "homogeneity", "inverse_sqrt", "measured_homogeneity", "loss_adaptive"]

@@ -60,4 +60,21 @@ class UnitSteps(torch.optim.Optimizer):
         return f"UnitSteps({type(self.optimizer).__name__})"
 
 
-__all__ = ["UnitSteps"]
+class RelativeSteps:
+    """A learning-rate scheduler for `UnitSteps`: each group's step length c‖θ_t‖₂, c the relative resolution.
+    Normalized steps trace gradient flow's trajectory (dθ/dτ = −∇L/‖∇L‖ is a time change of dθ/dt = −∇L); at lengths
+    proportional to ‖θ_t‖ the discretization is the same at every scale, from a small initialization (where the flow
+    moves in a ball of radius ~ the initialization's) to the late phase, where ‖θ_t‖ then grows geometrically."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, c: float):
+        if not c > 0:
+            raise ValueError(f"the relative step c must be positive; got {c}")
+        self.optimizer, self.c = optimizer, c
+        self.step()
+
+    def step(self) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.c * float(torch.sqrt(sum((p.detach() ** 2).sum() for p in group["params"])))
+
+
+__all__ = ["RelativeSteps", "UnitSteps"]

@@ -76,9 +76,13 @@ def law_terms(model, traj, ds) -> dict[str, np.ndarray]:
 
 
 def log_growth(p: float, u_a: float, u_b: float) -> float:
-    """log(I_p(u_b) − I_p(u_a)) from the lemma's integrand, in logs (u_b may be far beyond 709)."""
+    """log(I_p(u_b) − I_p(u_a)) from the lemma's integrand, in logs (u_b may be far beyond 709): integrated in
+    v = u_b − s, where it decays like e^{−v}, over [0, 60] and the rest (e^{−60} of it and less) apart."""
     f = rates.log_integrand(p)
-    return u_b + math.log(quad(lambda s: math.exp(f(s) - u_b), u_a, u_b, limit=200)[0])
+    span = u_b - u_a
+    head = quad(lambda v: math.exp(f(u_b - v) - u_b), 0.0, min(span, 60.0), limit=200)[0]
+    tail = quad(lambda v: math.exp(f(u_b - v) - u_b), 60.0, span, limit=200)[0] if span > 60.0 else 0.0
+    return u_b + math.log(head + tail)
 
 
 def _root(log_k) -> float | None:
