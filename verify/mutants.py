@@ -219,6 +219,37 @@ def alignment_in_the_primal_pairing(mp):
         model, params, X, y, SelfDual(norm.name, norm.layers, norm.combine)))
 
 
+def multipliers_of_any_sign(mp):
+    """The network KKT residual with the multipliers' sign constraint ν ≥ 0 dropped: free ν in the primal, kept
+    free in the bound's recomputation, and the dual's inequalities ⟨a_i, w⟩ ≤ c_i made equalities (its dual)."""
+    import cvxpy as cp
+    import numpy as np
+
+    from numerics.references import network_kkt as kkt
+    from verify import network
+
+    def residual(model, params, X, y, norm):
+        u, gamma, a, c = kkt.problem_data(model, params, X, y, norm)
+        nu, g = cp.Variable(len(c)), [cp.Variable(p.shape) for p in u]
+        w = [cp.Variable(p.shape) for p in u]
+        primal = cp.Problem(cp.Minimize(norm.dual.cvxpy([gl - sl for gl, sl in zip(g, kkt._combination(a, nu))])
+                                        + c @ nu + 1 - sum(cp.sum(cp.multiply(gl, ul)) for gl, ul in zip(g, u))),
+                            [norm.dual.cvxpy(g) <= 1])
+        dual = cp.Problem(cp.Maximize(1 - norm.cvxpy([wl - ul for wl, ul in zip(w, u)])),
+                          [norm.cvxpy(w) <= 1, kkt._pair(a, w) == c])
+        for problem in (primal, dual):
+            problem.solve(solver=norm.solvers[0])
+        g_v = [np.asarray(gl.value) / max(1.0, norm.dual.value([np.asarray(x.value) for x in g])) for gl in g]
+        epsilon = norm.dual.value([gl - sl for gl, sl in zip(g_v, kkt._combination(a, nu.value))])
+        eta = 1.0 - float(sum(np.vdot(gl, ul) for gl, ul in zip(g_v, u)))
+        upper = epsilon + float(nu.value @ c) + eta
+        lower = max(0.0, 1.0 - norm.value([np.asarray(wl.value) - ul for wl, ul in zip(w, u)]))
+        return kkt.NetworkKKT(norm.name, min(lower, upper), upper, epsilon, float(nu.value @ c), eta, nu.value,
+                              gamma, norm.solvers[0])
+
+    mp.setattr(network, "kkt_residual", residual)
+
+
 def spectral_residual_in_l2(mp):
     """The network KKT residual of the spectral geometry computed in ℓ2 (its subdifferential and dual norm)."""
     from numerics.norms import parameters

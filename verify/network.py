@@ -89,6 +89,12 @@ def judge_kkt(run: NetworkRun, claim: str, rivals=None, *, name: str | None = No
     ev.record(steps=int(traj.steps[-1]), records=[int(traj.steps[i]) for i in run.at],
               **{f"{g} KKT residual per record": [None if r is None else [r.lower, r.upper] for r in run.residuals[g]]
                  for g in run.residuals})
+    parts = [min(r.epsilon, r.delta, r.eta, float(np.min(r.multipliers, initial=0.0))) for rs in run.residuals.values()
+             for r in rs if r is not None]
+    ev.check("least part of every certificate (ε, δ, η, ν_i; every geometry, every record)", min(parts, default=0.0),
+             ">=", -1e-9, "ε is a dual norm, δ = νᵀc with ν, c ≥ 0, η ≥ 0 by Hölder: a negative part is a broken "
+                          "certificate (1e-9: float64 rounding of sums of O(1) terms)",
+             failure=f"{run.name}: a certificate with a negative part ({min(parts, default=0.0):.3g})")
     ev.check("parameters stay finite", float(traj.diverged_at is None), "==", 1.0, "a diverged run has no direction",
              failure=f"{run.name} diverged at step {traj.diverged_at}")
     if traj.diverged_at is not None:

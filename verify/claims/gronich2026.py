@@ -38,7 +38,10 @@ from verify.network import judge_kkt, residuals
                                                                                            batch_dims=1)}),
                 Mutant("subdifferential of the wrong norm", "the spectral KKT residual is computed with the ℓ2 "
                        "norm's subdifferential and dual", VERIFIER, "spectral KKT residual",
-                       params={"geometry": "spectral"}, patch=mutants.spectral_residual_in_l2)],
+                       params={"geometry": "spectral"}, patch=mutants.spectral_residual_in_l2),
+                Mutant("the KKT multipliers' sign dropped", "the KKT residual lets ν_i < 0 (free multipliers, "
+                       "equality constraints in its dual)", VERIFIER, "KKT residual", params={"geometry": "l2"},
+                       patch=mutants.multipliers_of_any_sign)],
        lemmas=["kkt.network.residual"],
        statement="On a smooth 3-homogeneous two-layer network, normalized steepest descent with η/√(t+1) in ℓ2, "
                  "ℓ∞, the per-layer spectral norm and the spectral/ℓ∞ hybrid tends to a KKT point of its own "
