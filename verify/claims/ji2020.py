@@ -17,8 +17,8 @@ import pytest
 
 from verify import mutants
 from verify.claim import OPTIMIZER, VERIFIER, Mutant, claim
-from verify.kit import (NETWORK_ETAS, known_failure, STEEPEST_CASES, STEEPEST_CONTROL, network_data, smooth_network, steepest_in,
-                        train_network)
+from verify.kit import (NETWORK_ETAS, STEEPEST_CASES, STEEPEST_CONTROL, known_failure, network_data, smooth_network,
+                        steepest_in, train_network)
 from verify.network import alignment_gaps, judge_alignment
 
 
