@@ -5,7 +5,8 @@ the same holds at the KKT points of every geometry's margin problem (Tsilivis et
 there −∇L tends to a subgradient of the norm at θ.
 
 The set-up is the gronich claims' (`verify.kit`'s smooth network): the 3-homogeneous ReLU² network, 12 points in
-R^10 from a 2-sparse teacher, normalized steepest descent with η/√(t+1) in ℓ2 (GD's direction), ℓ∞, spectral per layer and the hybrid.
+R^10 from a 2-sparse teacher, normalized steepest descent with η/√(t+1) in ℓ2 (GD's direction), ℓ∞, spectral per
+layer and the hybrid.
 The quantity is the alignment gap 1 − a ∈ [0, 2] in each pairing, and the verdict the kernel's `at_the_point`
 (`verify.network.judge_alignment`): the claim's gap at most a quarter of every other pairing's at θ_T.
 """
