@@ -317,21 +317,23 @@ PAIR_CEILING = sympy.Eq(sympy.Symbol(r"\max_\theta \frac{q_{\min}(\theta)}{\|\th
 
 
 def _pairs_symbolic(statement):
-    """A mirrored pair computes (1 + α)a·z: φ(z) − φ(−z) = (1 + α)z on both signs of z (φ(z) = max(z, αz),
-    0 < α < 1); and its parameter cost 2(a² + ‖w‖²) − 4|a|‖w‖ = 2(|a| − ‖w‖)² ≥ 0, so the pair's margin per unit
-    squared norm is at most (1 + α)γ*/4, the statement's right-hand side at a = ‖w‖ = 1."""
+    """The bound for any network f = Σ_k a_k φ(w_kᵀx) on symmetric data: the margins of x and −x average to the odd
+    part, y(f(x) − f(−x))/2 = y βᵀx with β = ((1 + α)/2)Σ_k a_k w_k, since φ(z) − φ(−z) = (1 + α)z on both signs of
+    z (φ(z) = max(z, αz), 0 < α < 1); so q_min ≤ γ*‖β‖ ≤ γ*((1 + α)/2)Σ|a_k|‖w_k‖, and 2|a|‖w‖ ≤ a² + ‖w‖²
+    (a² + w² − 2aw = (a − w)²) gives q_min ≤ (1 + α)γ*‖θ‖²/4, the statement's right-hand side at a = ‖w‖ = 1, where a
+    mirrored pair attains it."""
     z, a, w = sympy.symbols("z a w", positive=True)
     phi = lambda v, sign: v if sign > 0 else ALPHA * v  # noqa: E731  (φ on a known sign)
     pair_pos = phi(z, 1) - phi(-z, -1) - (1 + ALPHA) * z
     pair_neg = phi(-z, -1) - phi(z, 1) + (1 + ALPHA) * z
-    cost = sympy.expand(2 * (a ** 2 + w ** 2) - 4 * a * w - 2 * (a - w) ** 2)
+    cost = sympy.expand(a ** 2 + w ** 2 - 2 * a * w - (a - w) ** 2)
     at_balance = statement.rhs - ((1 + ALPHA) * 1 * 1 * GAMMA_STAR / (2 * (1 + 1)))
     return [sympy.expand(pair_pos), sympy.expand(pair_neg), cost, sympy.simplify(at_balance)]
 
 
 def _pairs_numeric(rng, statement):
-    """On symmetrized random data: random networks of mirrored pairs never exceed the bound (ratio − 1, clipped at
-    0: must be 0), and the balanced pair along the ℓ2 max-margin direction attains it (|ratio − 1| in units of the
+    """On symmetrized random data: random networks, paired or not, never exceed the bound (ratio − 1, clipped at 0:
+    must be 0), and the balanced pair along the ℓ2 max-margin direction attains it (|ratio − 1| in units of the
     certificate's 1e-6)."""
     from numerics import data
     from numerics.references.margins import max_margin
@@ -350,6 +352,7 @@ def _pairs_numeric(rng, statement):
     for _ in range(20):
         W, a = rng.standard_normal((3, ds.d)), rng.standard_normal(3)
         out.append(max(0.0, ratio(np.vstack([W, -W]), np.concatenate([a, -a])) - 1))
+        out.append(max(0.0, ratio(W, a) - 1))
     w = ref.W.reshape(-1) / np.linalg.norm(ref.W)
     out.append(abs(ratio(np.vstack([w, -w]), np.array([1.0, -1.0])) - 1) / 1e-6)
     return np.array(out)
@@ -416,7 +419,7 @@ LEMMAS = [
 ]
 LEMMAS.append(
     Lemma("margin.leaky_pairs",
-          r"On symmetric data a two-layer leaky-ReLU network of mirrored pairs has normalized margin at most "
+          r"On symmetric data every two-layer leaky-ReLU network has normalized margin at most "
           r"$(1 + \alpha)\gamma^*/4$, attained by a linear function in the $\ell_2$ max-margin direction",
           "Lyu, Li, Wang, Arora 2021 (arXiv 2110.13905): the global max margin on symmetric data",
           PAIR_CEILING,

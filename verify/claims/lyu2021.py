@@ -84,7 +84,7 @@ def judge_linear_limit(name: str, ds, params, earlier_params, refs) -> Evidence:
              failure=f"{name}: the network is not linear (its rest is {np.abs(rest).max() / np.abs(linear).max():.3g}"
                      " of its linear part)")
     ev.check("the network's normalized margin q_min/‖θ‖² over the global max margin (1 + α)γ*/4",
-             q_min / size / ceiling, "<=", 1.0, "no network exceeds it on symmetric data (mirrored pairs; γ* certified)",
+             q_min / size / ceiling, "<=", 1.0, "no network exceeds it on symmetric data (lemma; γ* certified)",
              failure=f"{name}: a margin above the global max margin — the bound or the data's symmetry is wrong")
     ev.check("the network's normalized margin gap to the global max margin", 1 - q_min / size / ceiling, "<=", tol,
              "Lyu et al. 2021: the global max margin is attained in the limit",
