@@ -90,6 +90,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
     Paper("lyu2021", ("Kaifeng Lyu", "Zhiyuan Li", "Runzhe Wang", "Sanjeev Arora"),
           "Gradient Descent on Two-layer Nets: Margin Maximization and Simplicity Bias", "NeurIPS 2021", 2021,
           "2110.13905"),
+    Paper("frei2022", ("Spencer Frei", "Gal Vardi", "Peter L. Bartlett", "Nathan Srebro", "Wei Hu"),
+          "Implicit Bias in Leaky ReLU Networks Trained on High-Dimensional Data", "ICLR 2023", 2022, "2210.07082"),
     Paper("haochen2021", ("Jeff Z. HaoChen", "Colin Wei", "Jason D. Lee", "Tengyu Ma"),
           "Shape Matters: Understanding the Implicit Bias of the Noise Covariance", "COLT 2021", 2021,
           "2006.08680v2"),
@@ -113,7 +115,7 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
           "2402.07193v3"),
 )}
 """Years are the first arXiv version's (the key's year); the venue says where the paper appeared. Versions are the
-latest found (arXiv listings, proceedings); gunasekar2018, lyu2020 and lyu2021 are not pinned to one."""
+latest found (arXiv listings, proceedings); gunasekar2018, lyu2020, lyu2021 and frei2022 are not pinned to one."""
 
 
 def register(paper: Paper) -> Paper:

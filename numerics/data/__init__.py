@@ -249,6 +249,21 @@ def touching_faces() -> Dataset:
     return Dataset(np.array([[1.0, 0.0], [-1.0, -0.5]]), np.array([1, -1]), description="touching ℓ2/ℓ∞ faces")
 
 
+def nearly_orthogonal(n: int, d: int, *, seed: int) -> Dataset:
+    """n points x_i ~ N(0, I_d/d) with alternating labels ±1 (Frei et al. 2023's high-dimensional data: for d ≫ n²
+    log n, ‖x_i‖² ≈ 1 dominates n·max_{i≠j}|⟨x_i, x_j⟩| ≈ n√(log n/d)); the ratio is `near_orthogonality`."""
+    rng = np.random.default_rng(seed)
+    return Dataset(rng.standard_normal((n, d)) / np.sqrt(d), np.where(np.arange(n) % 2 == 0, 1, -1), "binary",
+                   description=f"nearly orthogonal, n = {n}, d = {d}", seed=seed)
+
+
+def near_orthogonality(ds: Dataset) -> float:
+    """min_i ‖x_i‖² / (n·max_{i≠j}|⟨x_i, x_j⟩|): Frei et al. 2023 assume it is at least a large constant C."""
+    G = ds.X @ ds.X.T
+    off = np.abs(G - np.diag(np.diag(G))).max()
+    return float(np.diag(G).min() / (len(G) * off))
+
+
 def symmetrized(ds: Dataset) -> Dataset:
     """`ds` with every point's mirror image: (x, y) and (−x, −y) (Lyu, Li, Wang, Arora 2021's symmetric data, on
     which a two-layer leaky-ReLU network's global max margin is attained by a linear function)."""
