@@ -96,3 +96,16 @@ def test_strategies_make_valid_data_with_every_class(ds):
     assert ds.task in ("binary", "multiclass")
     assert len(np.unique(ds.y)) == ds.num_classes
     assert np.isfinite(ds.X).all()
+
+
+def test_symmetrized_and_nearly_orthogonal_data():
+    """Every point with its mirror image (labels flipped); Gaussian points in high dimension are nearly orthogonal
+    (the ratio grows with d) and refuse multiclass symmetrization."""
+    base = data.gaussian_binary(6, 3, margin=0.1, seed=0)
+    both = data.symmetrized(base)
+    np.testing.assert_array_equal(both.X[6:], -base.X)
+    np.testing.assert_array_equal(both.y[6:], -base.y)
+    assert data.near_orthogonality(data.nearly_orthogonal(8, 4000, seed=0)) > 3 > \
+        data.near_orthogonality(data.nearly_orthogonal(8, 100, seed=0))
+    with pytest.raises(ValueError, match="binary"):
+        data.symmetrized(data.gaussian_mixture(3, 4, 2, seed=0))

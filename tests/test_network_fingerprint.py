@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from numerics.optim import Composite, SteepestDescent, UnitSteps, homogeneity, measured_homogeneity
+from numerics.optim import Composite, RelativeSteps, SteepestDescent, UnitSteps, homogeneity, measured_homogeneity
 from verify.__main__ import main
 from verify.network_fingerprint import network_fingerprint
 
@@ -53,6 +53,21 @@ def test_unit_steps_keep_the_wrapped_optimizers_directions_at_the_groups_lr():
     unit.step()  # no gradient, no step: nothing to rescale
     with pytest.raises(NotImplementedError, match="before wrapping"):
         unit.add_param_group({"params": [torch.zeros(2, requires_grad=True)]})
+
+
+def test_relative_steps_set_each_groups_step_to_a_fixed_fraction_of_its_norm():
+    """RelativeSteps: lr = c‖θ‖ before the first step and after every step; UnitSteps then moves θ by exactly that."""
+    a = torch.full((2, 2), 3.0, dtype=torch.float64, requires_grad=True)
+    unit = UnitSteps(torch.optim.SGD([a], lr=1.0))
+    schedule = RelativeSteps(unit, 0.01)
+    assert unit.param_groups[0]["lr"] == pytest.approx(0.06)  # 0.01·‖a‖, ‖a‖ = 6
+    a.grad = torch.ones_like(a)
+    unit.step()
+    assert float(torch.linalg.vector_norm(a.detach() - 3.0)) == pytest.approx(0.06)
+    schedule.step()
+    assert unit.param_groups[0]["lr"] == pytest.approx(0.01 * float(torch.linalg.vector_norm(a.detach())))
+    with pytest.raises(ValueError, match="positive"):
+        RelativeSteps(unit, 0.0)
 
 
 def test_homogeneity_is_measured_over_a_networks_layers():

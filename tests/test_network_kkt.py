@@ -18,7 +18,8 @@ from verify.evidence import Evidence
 
 
 @pytest.mark.parametrize("widths, activation, degree", [((5,), "relu", 2), ((5, 4), "leaky", 3), ((3, 3, 3), "relu", 4),
-                                                         ((5,), "relu2", 3), ((4, 3), "relu2", 7)])
+                                                         ((5,), "relu2", 3), ((4, 3), "relu2", 7),
+                                                         ((5,), "linear", 2), ((4, 3), "linear", 3)])
 @pytest.mark.parametrize("out", [None, 3])
 def test_an_mlp_is_homogeneous_of_its_declared_degree(widths, activation, degree, out):
     model = MLP(4, widths, out=out, activation=activation)
