@@ -91,14 +91,14 @@ def _root(log_k) -> float | None:
 
 
 def law_exponent(terms, eta: float, depth: float, a: int) -> tuple[float | None, float, float]:
-    """p̂ with K(p̂) = 1 from record a to T, K(p) = (I_p(u_T) − I_p(u_a)) / (η L² ∫F dt), and its bracket from ∫F
-    between its lower and upper Riemann sums over the records (K decreases in p)."""
+    """p̂ with K(p̂) = 1 from record a to T, K(p) = (I_p(u_T) − I_p(u_a)) / (η L² ∫F dt), and its bracket (low, high)
+    from ∫F's upper and lower Riemann sums over the records (K decreases in p, and in ∫F)."""
     t, u, F = terms["t"][a:], terms["u"][a:], terms["F"][a:]
     dt = np.diff(t)
     roots = [_root(lambda p, integral=integral: log_growth(p, u[0], u[-1]) - math.log(eta * depth ** 2 * integral))
              for integral in (np.sum(dt * (F[1:] + F[:-1]) / 2), np.sum(dt * np.maximum(F[1:], F[:-1])),
                               np.sum(dt * np.minimum(F[1:], F[:-1])))]
-    return (None, math.nan, math.nan) if None in roots else tuple(roots)
+    return (None, math.nan, math.nan) if None in roots else tuple(roots)  # the upper sum gives the lower root
 
 
 def rate_exponent(terms, a: int, m: int) -> float | None:
@@ -131,7 +131,7 @@ def judge_rate(evidence, name: str, terms, eta: float, depth: float, *, expect: 
                    "the law holds once every margin is positive", failure=f"{name}: a margin ≤ 0 after T/10")
     if not ok[a:].all():
         return
-    p_hat, high, low = law_exponent(terms, eta, depth, a)
+    p_hat, low, high = law_exponent(terms, eta, depth, a)
     p_tilde = rate_exponent(terms, a, m)
     evidence.record(**{f"{name}: u = log 1/L at T/10, T/√10, T": [terms["u"][i] for i in (a, m, -1)],
                        f"{name}: F at T/10, T/√10, T": [terms["F"][i] for i in (a, m, -1)],
