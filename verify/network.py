@@ -12,6 +12,9 @@ every geometry of the panel; the verdict is the kernel's `at_the_point`:
                 claim's (u_r < l_c), or r_c certifiably did not fall from T/2 to T while above tol (a plateau);
   INCONCLUSIVE  otherwise: the budget is too short, or θ_T is near a rival's KKT point too.
 
+The same kernel judges the alignment of −∇L with θ in each geometry's norm pairing (`judge_alignment`, Ji &
+Telgarsky 2020), the gaps 1 − ⟨−∇L, θ⟩/(‖∇L‖_*‖θ‖) computed in float64 at every record (`alignment_gaps`).
+
 No rate is claimed: Tsilivis et al. 2024 (Thm. 4.4, steepest flow) and Gronich & Vardi 2026 (normalized and
 momentum steepest descent with decaying steps) prove that limit points are KKT points, not how fast the residual
 falls. A residual near 0 certifies a stationary point of a non-convex problem, not the global max margin.

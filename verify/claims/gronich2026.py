@@ -40,7 +40,8 @@ from verify.network import judge_kkt, residuals
                        "norm's subdifferential and dual", VERIFIER, "spectral KKT residual",
                        params={"geometry": "spectral"}, patch=mutants.spectral_residual_in_l2),
                 Mutant("the KKT multipliers' sign dropped", "the KKT residual lets ν_i < 0 (free multipliers, "
-                       "equality constraints in its dual)", VERIFIER, "KKT residual", params={"geometry": "l2"},
+                       "equality constraints in its dual)", VERIFIER, "a certificate with a negative part",
+                       params={"geometry": "l2"},
                        patch=mutants.multipliers_of_any_sign)],
        lemmas=["kkt.network.residual"],
        statement="On a smooth 3-homogeneous two-layer network, normalized steepest descent with η/√(t+1) in ℓ2, "

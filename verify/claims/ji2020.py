@@ -42,7 +42,7 @@ def best_alignment(evidence, label: str, geometry: str, traj, model, ds):
                        "alignment in the linf pairing", params={"geometry": "l2"},
                        seams={"steepest": lambda geometry, lrs: steepest_in("linf", lrs)}),
                 Mutant("the gradient measured in the primal norm", "the alignment divides by ‖∇L‖ ‖θ‖ in the same "
-                       "norm, not the dual pairing", VERIFIER, "linf alignment gap", params={"geometry": "linf"},
+                       "norm, not the dual pairing", VERIFIER, "the pairing is not dual", params={"geometry": "linf"},
                        patch=mutants.alignment_in_the_primal_pairing)],
        lemmas=["kkt.network.residual"],
        statement="On the smooth 3-homogeneous network, normalized steepest descent with η/√(t+1) in ℓ2, ℓ∞, the "

@@ -110,7 +110,7 @@ def symmetric(scale):
        mutants=[Mutant("the mirror images dropped", "the claim trains on the data without their mirror images", DATA,
                        "not linear", seams={"data": network_data}),
                 Mutant("sign steps posing as gradient flow", "the claim's flow takes sign steps", OPTIMIZER,
-                       "linf", seams={"flow": lambda lr: lambda ps: UnitSteps(SteepestDescent(ps, lr, "linf"))})],
+                       "not linear", seams={"flow": lambda lr: lambda ps: UnitSteps(SteepestDescent(ps, lr, "linf"))})],
        lemmas=["margin.leaky_pairs"],
        statement="Gradient flow (normalized GD at steps 10⁻³‖θ_t‖) on a two-layer leaky-ReLU network from a small "
                  "initialization on symmetric linearly separable data tends to a linear function in the ℓ2 "
