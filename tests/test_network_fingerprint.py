@@ -3,6 +3,7 @@ homogeneity measured over a network's layers, the fingerprint's verdict and its 
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -68,6 +69,28 @@ def test_relative_steps_set_each_groups_step_to_a_fixed_fraction_of_its_norm():
     assert unit.param_groups[0]["lr"] == pytest.approx(0.01 * float(torch.linalg.vector_norm(a.detach())))
     with pytest.raises(ValueError, match="positive"):
         RelativeSteps(unit, 0.0)
+
+
+def test_mixed_rule_optimizers_step_as_their_children_and_compile():
+    """Mixed: each group steps by its owner's rule, eagerly and on the compiled path alike (to rounding); it takes
+    rule optimizers only."""
+    from numerics import data
+    from numerics.models import MLP
+    from numerics.optim import Adam, Mixed
+    from numerics.train import run
+
+    ds = data.gaussian_binary(8, 3, margin=0.1, seed=0)
+    model = MLP(3, (4,), activation="relu2")
+    make = lambda ps: Mixed([SteepestDescent(ps[:-1], 0.05, "spectral", momentum=0.9, batch_dims=1),  # noqa: E731
+                             Adam(ps[-1:], 0.05, eps=0.0, batch_dims=1)])
+    runs = {b: run(model, ds.X, ds.y.astype(float), "exponential", make, steps=50, record_every=50, backend=b)
+            for b in ("torch", "compiled")}
+    assert runs["compiled"].config["backend"] == "compiled"
+    for eager, compiled in zip(runs["torch"].final, runs["compiled"].final):
+        np.testing.assert_allclose(eager, compiled, rtol=1e-9, atol=1e-12)
+    a = torch.zeros(2, requires_grad=True)
+    with pytest.raises(ValueError, match="rule optimizers"):
+        Mixed([torch.optim.SGD([a], lr=0.1)])
 
 
 def test_homogeneity_is_measured_over_a_networks_layers():

@@ -236,16 +236,25 @@ def train_network(optimizer_for, ds, model, steps, etas=NETWORK_ETAS, log_loss=N
                schedule=inverse_sqrt(), log_loss=log_loss)
 
 
+def network_sweep(evidence, label: str, geometry: str, traj, model, ds, etas=NETWORK_ETAS) -> dict[float, float]:
+    """The final residual's upper bound in `geometry` per η of the batched sweep (∞ where θ_T does not separate),
+    recorded."""
+    finals = {}
+    for b, eta in enumerate(etas):
+        r = residuals(label, model, traj, ds.X, ds.y, configuration=b, at=[len(traj.steps) - 1],
+                      geometries=(geometry,)).final(geometry)
+        finals[eta] = np.inf if r is None else r.upper
+    evidence.record(**{f"{label}: {geometry} KKT residual at T per η (sweep)":
+                       {f"{eta:g}": (None if np.isinf(u) else u) for eta, u in finals.items()}})
+    return finals
+
+
 def best_network_run(evidence, label: str, geometry: str, traj, model, ds, etas=NETWORK_ETAS):
     """The η whose final residual in `geometry` is least (the sweep and the choice recorded), bracketed in every
     geometry at every record after the initialization."""
-    finals = {}
-    for b, eta in enumerate(etas):
-        finals[eta] = residuals(label, model, traj, ds.X, ds.y, configuration=b, at=[len(traj.steps) - 1],
-                                geometries=(geometry,)).final(geometry)
-    upper = {f"{eta:g}": (None if r is None else r.upper) for eta, r in finals.items()}
-    best = min(etas, key=lambda e: np.inf if finals[e] is None else finals[e].upper)
-    evidence.record(**{f"{label}: {geometry} KKT residual at T per η (sweep)": upper, f"{label}: η chosen": best})
+    finals = network_sweep(evidence, label, geometry, traj, model, ds, etas)
+    best = min(etas, key=finals.get)
+    evidence.record(**{f"{label}: η chosen": best})
     return residuals(f"{label}, η = {best:g}", model, traj, ds.X, ds.y, configuration=list(etas).index(best))
 
 
