@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-from theory import norms, bregman, kkt, symmetry, rates  # noqa: F401, I001  (each registers its lemmas, in order)
+from theory import norms, bregman, kkt, symmetry, rates, modified  # noqa: F401, I001  (each registers its lemmas)
 from theory.lemma import Lemma, registered
 
 
 def all() -> list[Lemma]:  # noqa: A001  (the registry's natural name)
-    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry, rates), then the Hölder lemmas of
-    the registered norms no lemma is about (`theory.norms.registered_norms`)."""
+    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry, rates, modified losses), then the
+    Hölder lemmas of the registered norms no lemma is about (`theory.norms.registered_norms`)."""
     norms.registered_norms()
     return registered()
 

@@ -87,6 +87,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
     Paper("xie2026", ("Shengping Xie", "Zekun Wu", "Quan Chen", "Kaixu Tang"),
           "Towards The Implicit Bias on Multiclass Separable Data Under Norm Constraints", PREPRINT, 2026,
           "2603.22824v1"),
+    Paper("barrett2020", ("David G. T. Barrett", "Benoit Dherin"), "Implicit Gradient Regularization", "ICLR 2021",
+          2020, "2009.11162"),
     Paper("lyu2021", ("Kaifeng Lyu", "Zhiyuan Li", "Runzhe Wang", "Sanjeev Arora"),
           "Gradient Descent on Two-layer Nets: Margin Maximization and Simplicity Bias", "NeurIPS 2021", 2021,
           "2110.13905"),
@@ -115,7 +117,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
           "2402.07193v3"),
 )}
 """Years are the first arXiv version's (the key's year); the venue says where the paper appeared. Versions are the
-latest found (arXiv listings, proceedings); gunasekar2018, lyu2020, lyu2021 and frei2022 are not pinned to one."""
+latest found (arXiv listings, proceedings); gunasekar2018, lyu2020, lyu2021, frei2022 and barrett2020 are not pinned
+to one."""
 
 
 def register(paper: Paper) -> Paper:

@@ -12,6 +12,6 @@ from numerics.optim.schedules import Schedule, constant, inverse_sqrt, loss_adap
 from numerics.optim.steepest import SteepestDescent
 from numerics.optim.unit_steps import RelativeSteps, UnitSteps
 
-__all__ = ["Adam", "Composite", "DualAcceleration", "Mixed", "NoisySGD", "PRGD", "RelativeSteps", "RuleOptimizer", "Schedule",
-           "SteepestDescent", "UnitSteps", "constant", "homogeneity", "inverse_sqrt", "measured_homogeneity",
+__all__ = ["Adam", "Composite", "DualAcceleration", "Mixed", "NoisySGD", "PRGD", "RelativeSteps", "RuleOptimizer",
+           "Schedule", "SteepestDescent", "UnitSteps", "constant", "homogeneity", "inverse_sqrt", "measured_homogeneity",
            "loss_adaptive"]
