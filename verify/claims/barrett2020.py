@@ -97,6 +97,11 @@ def test_gd_follows_the_modified_flow_to_second_order(scale, evidence):
                lambda ps: SteepestDescent(ps, torch.as_tensor(etas), "l2", normalized=False, joint=True, batch_dims=1),
                steps=steps, batch=len(etas), init=init, record_every=round(TIME / etas[0]), record_params=True,
                seed=SEED)
+    evidence.check("GD stays finite at every η", float(traj.diverged_at is None), "==", 1.0,
+                   "a diverged run has no distance to a flow", failure=f"GD diverged at step {traj.diverged_at}")
+    if traj.diverged_at is not None:
+        evidence.conclude()
+        return
     loss = flat_loss(model, X, y)
     start = np.concatenate([p[0].reshape(-1).numpy() for p in init])
     gd = [np.concatenate([p[int(round(TIME / eta)) // round(TIME / etas[0]), b].reshape(-1) for p in traj.params])
