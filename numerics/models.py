@@ -242,3 +242,40 @@ class TwoLayerLinear(Model):
         U, W = params
         out = X @ namespace(U).matrix_transpose(U @ W)  # (…, n, out)
         return out[..., 0] if self.out == 1 else out
+
+
+class DeepFactorization(Model):
+    """Deep matrix factorization (matrix sensing and completion with a deep linear network; Arora, Cohen, Hu, Luo
+    2019): the end-to-end matrix W = W_N ⋯ W_1 of N factors, W_j ∈ R^{m×m} (W_1 ∈ R^{m×k} where k ≠ m), and
+    f(A) = <A, W> for a sensing matrix A given as a row vec(A) of X (a completion observes one entry: A = e_i e_jᵀ).
+    f is homogeneous of degree N. Initialisation N(0, scale²) per entry (the papers' "init std")."""
+
+    def __init__(self, m: int, k: int | None = None, depth: int = 3, scale: float = 1e-3):
+        if depth < 1:
+            raise ValueError(f"a factorization has at least one factor; got depth {depth}")
+        self.m, self.k, self.scale = m, k or m, scale
+        self.shapes = ((m, self.k),) + ((m, m),) * (depth - 1)
+        self.degree = float(depth)
+
+    @property
+    def depth(self) -> int:
+        return len(self.shapes)
+
+    def _init(self, i, shape, generator, dtype, device):
+        return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale
+
+    def end_to_end(self, params):
+        """W = W_N ⋯ W_1, broadcast over leading dimensions."""
+        W = params[0]
+        for factor in params[1:]:
+            W = factor @ W
+        return W
+
+    def apply(self, params, X):
+        W = self.end_to_end(params)
+        xp = namespace(W)
+        flat = xp.reshape(W, (*W.shape[:-2], self.m * self.k))
+        return (X @ flat[..., None])[..., 0]
+
+    def __repr__(self) -> str:
+        return f"DeepFactorization(m={self.m}, k={self.k}, depth={self.depth})"

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-from theory import norms, bregman, kkt, symmetry, rates, modified  # noqa: F401, I001  (each registers its lemmas)
+from theory import norms, bregman, kkt, symmetry, rates, modified, factorization  # noqa: F401, I001  (they register)
 from theory.lemma import Lemma, registered
 
 
 def all() -> list[Lemma]:  # noqa: A001  (the registry's natural name)
-    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry, rates, modified losses), then the
+    """Every registered lemma, in registration order (norms, Bregman, KKT, symmetry, rates, modified losses,
+    factorizations), then the
     Hölder lemmas of the registered norms no lemma is about (`theory.norms.registered_norms`)."""
     norms.registered_norms()
     return registered()

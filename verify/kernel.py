@@ -124,7 +124,7 @@ def excluded(ev: Evidence, rivals: Rivals, tol: float, final: float, finals: Map
 
 
 def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Mapping[str, tuple[float, float]],
-                 quantity: Quantity, *, earlier: float | None = None) -> float:
+                 quantity: Quantity, *, earlier: float | None = None, pointwise: bool = False) -> float:
     """The kernel's rules on certified brackets at θ_T: `own` = (l_c, u_c), `rivals[r]` = (l_r, u_r), `earlier` the
     claim's upper bound earlier in the run (at T/2: a plateau test). Returns the tolerance s_min/4.
 
@@ -132,7 +132,9 @@ def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Map
     - u_c ≤ tol = s_min/4 with s_min = min_r l_r > 0: every rival's quantity is at least 4 times the claim's — PASS
       (s_min = 0: a rival's limit may be θ_T too — INCONCLUSIVE);
     - otherwise FAIL if the claim's quantity certifiably did not fall since `earlier` (l_c ≥ the earlier upper
-      bound: a plateau above tol), else INCONCLUSIVE (the budget is too short, or θ_T is near a rival's limit too)."""
+      bound: a plateau above tol), else INCONCLUSIVE (the budget is too short, or θ_T is near a rival's limit too);
+      with `pointwise` the quantity is an identity's residual at the sampled points, not a limit's distance: no
+      budget lowers it, so above tol is a FAIL."""
     if not rivals:
         raise ValueError(f"no rivals to judge the {quantity.of(claim)} against: bracket the run in other geometries")
     lower, upper = own
@@ -152,11 +154,13 @@ def at_the_point(ev: Evidence, claim: str, own: tuple[float, float], rivals: Map
              "be one of its limits too) is not told apart at any tolerance", severity=INCONCLUSIVE,
              failure=f"θ_T may be {quantity.limit(nearest)} too ({quantity.of(nearest)} ≥ {least:.3g} only): "
                      "this point cannot tell them apart")
-    plateau = earlier is not None and lower >= earlier
+    plateau = pointwise or (earlier is not None and lower >= earlier)
     ev.check(f"{quantity.of(claim)} at T (upper bound)", upper, "<=", tol,
              f"tol = s_min/4, s_min = {least:.3g} the least certified rival residual at θ_T ({nearest}): the claim's "
              "quantity is then at most a quarter of every rival's", severity=FAIL if plateau else INCONCLUSIVE,
-             failure=(f"the {quantity.of(claim)} plateaus at {upper:.3g} > tol {tol:.3g} (certifiably no lower than "
+             failure=(f"the {quantity.of(claim)} is {upper:.3g} > tol {tol:.3g} at the sampled points (an identity's "
+                      "residual: no budget lowers it)" if pointwise else
+                      f"the {quantity.of(claim)} plateaus at {upper:.3g} > tol {tol:.3g} (certifiably no lower than "
                       f"its upper bound {earlier:.3g} at T/2)" if plateau else
                       f"the {quantity.of(claim)} {upper:.3g} is above tol {tol:.3g} and has not certifiably stopped "
                       f"falling: the budget is too short, or θ_T is near {quantity.limit(nearest)} too "

@@ -127,6 +127,14 @@ def margin_in_another_norm(mp):
     mp.setattr(convergence, "normalized_margin", lambda X, y, W, norm: honest(X, y, W, "l2" if W.ndim == 2 else "fro"))
 
 
+def replace_lemma(mp, lemma_id: str, statement) -> None:
+    """The registered lemma `lemma_id` with `statement` in place of its own (what a claim's `formula` then reads)."""
+    from theory import lemma as lemma_module, lemmas
+
+    lemma = lemmas.get(lemma_id)
+    mp.setitem(lemma_module._REGISTRY, lemma.id, dataclasses.replace(lemma, statement=statement))
+
+
 def lemma_with_a_flipped_sign(mp):
     from theory import lemma as lemma_module, lemmas
 

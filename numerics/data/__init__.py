@@ -232,6 +232,24 @@ def sparse_regression(n: int, d: int, sparsity: int, *, seed: int) -> Dataset:
     return Dataset(X, X @ w, "regression", description=f"sparse regression, s = {sparsity}", seed=seed, teacher=w)
 
 
+def completion(target, observed, description: str = "") -> Dataset:
+    """Matrix completion as regression: one point per observed entry (i, j) of `target` (m × k), x = vec(e_i e_jᵀ)
+    (row-major, the layout of `numerics.models.DeepFactorization`) and y = target[i, j]."""
+    target = np.asarray(target, dtype=np.float64)
+    X = np.zeros((len(observed), target.size))
+    for row, (i, j) in enumerate(observed):
+        X[row, i * target.shape[1] + j] = 1.0
+    return Dataset(X, np.array([target[i, j] for i, j in observed]), "regression",
+                   description=description or f"{len(observed)} entries of a {target.shape[0]}×{target.shape[1]} matrix",
+                   teacher=target)
+
+
+def razin2020_completion() -> Dataset:
+    """Razin & Cohen 2020's 2×2 completion: w₁₂ = w₂₁ = 1 and w₂₂ = 0 observed, w₁₁ not. Every completion has
+    det W = −w₁₂w₂₁ + w₁₁w₂₂ = −1 (their code: `completion_2x2_w_1_1_0`)."""
+    return completion([[0.0, 1.0], [1.0, 0.0]], [(0, 1), (1, 0), (1, 1)], "Razin & Cohen 2020's 2×2 completion")
+
+
 def cai2024_five_points() -> Dataset:
     """The five-point data set of Cai et al. (2024, large-stepsize GD): its ℓ2 max-margin direction is
     (1, 0, 0) with margin 0.05 (the four positives have x₁ = 0.05, the negative x₁ = −1)."""
