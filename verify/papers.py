@@ -94,6 +94,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
           "2110.13905"),
     Paper("frei2022", ("Spencer Frei", "Gal Vardi", "Peter L. Bartlett", "Nathan Srebro", "Wei Hu"),
           "Implicit Bias in Leaky ReLU Networks Trained on High-Dimensional Data", "ICLR 2023", 2022, "2210.07082"),
+    Paper("ji2019", ("Ziwei Ji", "Matus Telgarsky"), "Gradient Descent Aligns the Layers of Deep Linear Networks",
+          "ICLR 2019", 2018, "1810.02032v2"),
     Paper("arora2019", ("Sanjeev Arora", "Nadav Cohen", "Wei Hu", "Yuping Luo"),
           "Implicit Regularization in Deep Matrix Factorization", "NeurIPS 2019", 2019, "1905.13655v3"),
     Paper("razin2020", ("Noam Razin", "Nadav Cohen"),
