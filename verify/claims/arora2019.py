@@ -10,7 +10,8 @@ the measured σ̇_r is the central difference of the singular values along the d
 change when the difference's step is doubled (the O(h²) truncation, Richardson). The residual
 max_{t,r} |σ̇_r − F_{N′}| / max|F_N|, with F_{N′} the lemma's right-hand side at depth N′, is judged by the kernel's
 `at_the_point` (pointwise: an identity's residual): the claim's depth N against N − 1 and N + 1, the laws of the neighbouring depths (N − 1 = 1 is the
-plain linear model's σ̇_r = −⟨∇ℓ, u_r v_rᵀ⟩). Control: the same flow from unbalanced factors (each N(0, 0.5²)).
+plain linear model's σ̇_r = −⟨∇ℓ, u_r v_rᵀ⟩). Control: the same flow from the same W(0) with unbalanced factors
+(W₁·3, W_N/3).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from verify.kit import SEED, formula
 TIME = 4.0
 SPECTRUM = (1.2, 0.6, 0.3, 0.1)
 """The balanced start's singular values (padded with smaller ones where m > 4): distinct, so u_r, v_r are defined."""
+IMBALANCE = 3.0
+"""The control's start: W₁ scaled by 3 and W_N by 1/3 — the same end-to-end W(0), factors far from balanced."""
 LAW = kernel.Quantity(lambda r: f"residual of the depth-{r} law", lambda r: f"the depth-{r} law",
                       "the claimed depth's law")
 
@@ -125,7 +128,7 @@ def test_singular_values_move_by_the_depth_law(scale, evidence):
         factors = factorization.balanced(rng, m, depth, spectrum[:m])
         evidence.include(judge_law(f"depth {depth}, balanced start", model, ds, flow(model, ds, factors, times),
                                    times))
-        unbalanced = [0.5 * rng.standard_normal((m, m)) for _ in range(depth)]
+        unbalanced = [IMBALANCE * factors[0], *factors[1:-1], factors[-1] / IMBALANCE]  # the same W(0)
         evidence.include(judge_law(f"depth {depth}, unbalanced start (control)", model, ds,
                                    flow(model, ds, unbalanced, times), times), expect="FAIL")
     evidence.conclude()

@@ -14,7 +14,7 @@ import torch
 
 from numerics import norms
 from numerics.references.constrained import loss_and_gradient
-from numerics.optim import SteepestDescent
+from numerics.optim import SteepestDescent, inverse_sqrt
 from verify import mutants
 from verify.claim import OPTIMIZER, Mutant, claim
 from verify.kit import SEED, known_failure, unit_scale
@@ -121,7 +121,7 @@ def third_party(module: str):
     return pytest.importorskip(module, reason=f"{module} is not installed: pip install -e '.[clients]'")
 
 
-@claim(id="clients.sign_based_third_party", papers=("gunasekar2018", "chen2023"),
+@claim(id="clients.sign_based_third_party", papers=("gunasekar2018", "chen2023a"),
        lemmas=["lmo.lp:inf"],
        statement="Sign-based third-party optimizers as their users call them — Lion from lion-pytorch "
                  "(lr 0.01) and SignSGD from pytorch-optimizer (lr 0.1, with and without momentum) — tend "
@@ -167,6 +167,53 @@ def test_torch_adamw_tends_to_the_linf_ball_minimiser(scale, evidence):
     evidence.include(judge_constrained(run, "linf", radius, name="torch.optim.AdamW → argmin L over the ℓ∞ ball"))
     # negative control: the same run is not at the ℓ2 ball's minimiser (that of normalized GD with weight decay)
     evidence.include(judge_constrained(run, "l2", radius, name="torch.optim.AdamW → argmin L over the ℓ2 ball"),
+                     expect="FAIL")
+    evidence.conclude()
+
+
+LION_WD = {"lr": 0.5, "weight_decay": 0.1}
+"""lion_pytorch.Lion with λ = 0.1 (R = 10), its default betas (0.9, 0.99), η/√(t+1) with η = 0.5: the settings of
+the AdamW claim, so the two ℓ∞-ball claims read side by side."""
+
+
+def lion(ps, lr, weight_decay):
+    """lion_pytorch.Lion as its users call it: its weight decay multiplies θ by 1 − ηλ each step (decoupled from the
+    sign step, AdamW's form), so a fixed point has |θ_i| ≤ 1/λ."""
+    return third_party("lion_pytorch").Lion(ps, lr=lr, weight_decay=weight_decay)
+
+
+def lion_with_coupled_decay(ps, lr, weight_decay):
+    """Lion with λθ added to the gradient before its sign (L2 regularization, not decoupled decay)."""
+    base = third_party("lion_pytorch").Lion
+
+    class CoupledLion(base):
+        @torch.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.grad.add_(p, alpha=weight_decay)
+            return super().step(closure)
+
+    return CoupledLion(ps, lr=lr, weight_decay=0.0)
+
+
+@claim(id="clients.lion_weight_decay_linf_ball", papers=("chen2023b", "chen2023a"),
+       seams={"lion": lion},
+       mutants=[Mutant("the weight decay coupled", "λθ is added to Lion's gradient before the sign", OPTIMIZER,
+                       "linf-ball residual", seams={"lion": lion_with_coupled_decay})],
+       lemmas=["lmo.lp:inf"],
+       statement="lion_pytorch.Lion with decoupled weight decay λ = 0.1 (η/√(t+1), η = 0.5, its default betas) tends "
+                 "to the minimiser of L over the ℓ∞ ball of radius 1/λ (Chen, Liu, Liang, Liu 2023: Lion solves "
+                 "min L s.t. ‖θ‖∞ ≤ 1/λ) and excludes the other panel norms' balls.")
+def test_lion_with_weight_decay_tends_to_the_linf_ball_minimiser(scale, evidence, seams):
+    radius = 1 / LION_WD["weight_decay"]
+    ds = constrained_data("binary", radius, 1.0)
+    run = converge(lambda ps: seams.lion(ps, **LION_WD), ds, steps=scale.pick(20_000, 200_000), seed=SEED,
+                   natural=True, schedule=inverse_sqrt(), rate="inverse_sqrt")  # a sign step: homogeneity 0
+    evidence.include(judge_constrained(run, "linf", radius, name="lion_pytorch.Lion → argmin L over the ℓ∞ ball"))
+    # negative control: the same run is not at the ℓ2 ball's minimiser (that of normalized GD with weight decay)
+    evidence.include(judge_constrained(run, "l2", radius, name="lion_pytorch.Lion → argmin L over the ℓ2 ball"),
                      expect="FAIL")
     evidence.conclude()
 
