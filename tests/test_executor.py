@@ -18,7 +18,8 @@ from verify.evidence import Evidence
 from verify.executor import TaskFailed
 
 ROOT = Path(__file__).resolve().parent.parent
-TWO_CLAIMS = "test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term or test_initialization_scale_selects_the_interpolant"
+TWO_CLAIMS = ("test_gd_changes_the_conserved_quantity_by_the_exact_discrete_term"
+              " or test_initialization_scale_selects_the_interpolant")
 """Two claims of about a second each (noether.gd_discrete_factor, woodworth.initialization_scale) for the job on a
 local Ray cluster: what it measures is the executor, not the claims."""
 
@@ -136,8 +137,8 @@ def test_two_claims_run_as_ray_tasks_on_a_local_cluster(tmp_path):
                                "--cache-dir", str(tmp_path / "cache"), "--", "-k", TWO_CLAIMS],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:  # seen once with 6+ busy processes on 2 cores (67–77 s otherwise)
-        pytest.skip(f"the local Ray cluster did not finish two one-second claims in 600 s at load {os.getloadavg()[0]:.1f} "
-                    "on this machine: the Ray path is unproven in this run")
+        pytest.skip("the local Ray cluster did not finish two one-second claims in 600 s at load "
+                    f"{os.getloadavg()[0]:.1f} on this machine: the Ray path is unproven in this run")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     doc = json.loads((tmp_path / "evidence.json").read_text())
     assert doc["executor"] == "ray"

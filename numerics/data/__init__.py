@@ -240,7 +240,7 @@ def completion(target, observed, description: str = "") -> Dataset:
     for row, (i, j) in enumerate(observed):
         X[row, i * target.shape[1] + j] = 1.0
     return Dataset(X, np.array([target[i, j] for i, j in observed]), "regression",
-                   description=description or f"{len(observed)} entries of a {target.shape[0]}×{target.shape[1]} matrix",
+                   description=description or f"{len(observed)} entries of a {'×'.join(map(str, target.shape))} matrix",
                    teacher=target)
 
 

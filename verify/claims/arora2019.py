@@ -9,9 +9,9 @@ from balanced factors of a matrix with distinct singular values (`theory.factori
 the measured σ̇_r is the central difference of the singular values along the dense solution, and the bracket its
 change when the difference's step is doubled (the O(h²) truncation, Richardson). The residual
 max_{t,r} |σ̇_r − F_{N′}| / max|F_N|, with F_{N′} the lemma's right-hand side at depth N′, is judged by the kernel's
-`at_the_point` (pointwise: an identity's residual): the claim's depth N against N − 1 and N + 1, the laws of the neighbouring depths (N − 1 = 1 is the
-plain linear model's σ̇_r = −⟨∇ℓ, u_r v_rᵀ⟩). Control: the same flow from the same W(0) with unbalanced factors
-(W₁·3, W_N/3).
+`at_the_point` (pointwise: an identity's residual): the claim's depth N against N − 1 and N + 1, the laws of the
+neighbouring depths (N − 1 = 1 is the plain linear model's σ̇_r = −⟨∇ℓ, u_r v_rᵀ⟩). Control: the same flow from the
+same W(0) with unbalanced factors (W₁·3, W_N/3).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ W diverges while W tends to rank one. No norm explains the limit — each norm's
 w₁₁ = 0 for the Frobenius, nuclear and spectral norms).
 
 The model is `numerics.models.DeepFactorization` (2×2 factors) on the engine's squared loss over the three observed
-entries, GD at step 0.015 (0.005 at paper scale, `STEPS`; the authors' code runs 5·10⁻³ on a mean square without the ½, about 10⁻² here) from the
+entries, GD at step 0.015 (0.005 at paper scale, `STEPS`; the authors' code runs 5·10⁻³ on a mean square without
+the ½, about 10⁻² here) from the
 balanced start W_j = 0.1·I (det W = 10^(−2N) > 0); the authors' normal start N(0, 8·10⁻³²) with det W > 0 enforced
 is not balanced, and GD's discrete steps then flip the sign of det W (measured: within 8·10³ steps at that step,
 24·10³ at 5·10⁻³) — the flow's invariant holds for a step small against the factors' own singular values, which a
