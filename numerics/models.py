@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+import array_api_compat
+import numpy as np
 import torch
 
 from numerics.losses import softplus
@@ -279,3 +281,34 @@ class DeepFactorization(Model):
 
     def __repr__(self) -> str:
         return f"DeepFactorization(m={self.m}, k={self.k}, depth={self.depth})"
+
+
+class CircularConvNet(Model):
+    """A depth-L full-width circular convolutional linear network with one channel (Gunasekar, Lee, Soudry, Srebro
+    2018, §2): f(x) = <x, β> with β = w_L ⊛ ⋯ ⊛ w_1, (a ⊛ b)_j = Σ_k a_k b_{(j − k) mod D}, so β̂ = ŵ_L ⋯ ŵ_1 in the
+    DFT domain — a diagonal linear network there. Homogeneous of degree L; initialisation N(0, scale²/D)."""
+
+    def __init__(self, d: int, depth: int = 2, scale: float = 1.0):
+        self.d, self.scale = d, scale
+        self.shapes = ((d,),) * depth
+        self.degree = float(depth)
+        self._shift = (np.arange(d)[:, None] - np.arange(d)[None, :]) % d  # [j, k] → (j − k) mod D
+
+    def _init(self, i, shape, generator, dtype, device):
+        return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale / math.sqrt(self.d)
+
+    def predictor(self, params):
+        """β = w_L ⊛ ⋯ ⊛ w_1, broadcast over leading dimensions."""
+        beta = params[0]
+        xp = namespace(beta)
+        index = xp.asarray(self._shift.reshape(-1), device=array_api_compat.device(beta))
+        for w in params[1:]:
+            circulant = xp.reshape(xp.take(beta, index, axis=-1), (*beta.shape[:-1], self.d, self.d))  # b_{(j−k)}
+            beta = xp.sum(circulant * w[..., None, :], axis=-1)
+        return beta
+
+    def apply(self, params, X):
+        return (X @ self.predictor(params)[..., None])[..., 0]
+
+    def __repr__(self) -> str:
+        return f"CircularConvNet(d={self.d}, depth={len(self.shapes)})"

@@ -84,7 +84,7 @@ def train(ds, scale, optimizer):
                scheduler=lambda o: RelativeSteps(o, RELATIVE_STEP))
 
 
-@claim(id="ji_telgarsky.layers_align", papers=("ji2019",),
+@claim(id="ji_telgarsky.layers_align", papers=("ji2018",),
        seams={"flow": flow_path},
        mutants=[Mutant("coordinate steps posing as the flow", "the claim's flow takes ℓ1 steepest steps", OPTIMIZER,
                        "l2-gap", seams={"flow": steps_in("l1")})],
