@@ -216,6 +216,59 @@ def _mirror_flow_lemma() -> Lemma:
                  symbolic=symbolic, numeric=numeric, tolerance=1e-7)
 
 
+ETA_STEP, G_STEP = sympy.symbols(r"eta \hat{g}", real=True)
+A_NOW, A_NEXT = sympy.symbols(r"\alpha_t^2 \alpha_{t+1}^2", positive=True)
+M_NOW, M_NEXT = sympy.symbols(r"\mu_t \mu_{t+1}", real=True)
+SGD_STEP = sympy.And(sympy.Eq(A_NEXT, A_NOW * (1 - 4 * ETA_STEP**2 * G_STEP**2), evaluate=False),
+                     sympy.Eq(M_NEXT, M_NOW - 2 * sympy.atanh(2 * ETA_STEP * G_STEP), evaluate=False), evaluate=False)
+"""One (S)GD step on w = u⊙u − v⊙v, per coordinate: α_t² = u_t v_t and μ_t = arcsinh(w_t/2α_t²) = ln(u_t/v_t)."""
+
+
+def _sgd_step_lemma() -> Lemma:
+    """Pesme, Pillaud-Vivien, Flammarion 2021 (the stochastic α_∞), exact for discrete steps: u' = u(1 − 2ηĝ),
+    v' = v(1 + 2ηĝ) with ĝ = ∂L_B/∂w, so u'v' = uv(1 − 4η²ĝ²) and ln(u'/v') = ln(u/v) − 2 atanh(2ηĝ)."""
+    from theory.lemma import relation
+
+    u, v = sympy.symbols("u v", positive=True)
+    x_ = sympy.Symbol("x", positive=True)  # 2ηĝ ∈ (0, 1); the identities are odd in x
+
+    def symbolic(statement):
+        up, vp = u * (1 - x_), v * (1 + x_)
+        at = {ETA_STEP: x_ / (2 * G_STEP)}
+        alpha_rel, mirror_rel = relation(statement, A_NEXT), relation(statement, M_NEXT)
+        product = up * vp - alpha_rel.rhs.subs(at).subs(A_NOW, u * v)
+        mirror = sympy.log(up) - sympy.log(vp) - mirror_rel.rhs.subs(at).subs(M_NOW, sympy.log(u) - sympy.log(v))
+        return [sympy.simplify(product), sympy.simplify(sympy.expand_log(mirror.rewrite(sympy.log), force=True))]
+
+    def numeric(rng, statement):
+        """200 mini-batch steps on a random regression: u_t v_t and arcsinh(w_t/2u_tv_t) against the statement."""
+        n, d, eta = 12, 8, 0.02
+        X, target = rng.standard_normal((n, d)), rng.standard_normal(n)
+        uu, vv = np.full(d, 0.5), np.full(d, 0.5)
+        a2, mu = uu * vv, np.zeros(d)
+        alpha_next = sympy.lambdify((A_NOW, ETA_STEP, G_STEP), relation(statement, A_NEXT).rhs, "numpy")
+        mirror_next = sympy.lambdify((M_NOW, ETA_STEP, G_STEP), relation(statement, M_NEXT).rhs, "numpy")
+        out = []
+        for _ in range(200):
+            batch = rng.choice(n, 3, replace=False)
+            g = X[batch].T @ (X[batch] @ (uu**2 - vv**2) - target[batch]) / 3
+            uu, vv = uu - eta * 2 * uu * g, vv + eta * 2 * vv * g
+            a2, mu = alpha_next(a2, eta, g), mirror_next(mu, eta, g)
+            out.extend(np.abs(uu * vv - a2) / a2)
+            out.extend(np.abs(np.arcsinh((uu**2 - vv**2) / (2 * uu * vv)) - mu) / (1 + np.abs(mu)))
+        return np.array(out)
+
+    return Lemma("mirror.diagonal_network.sgd_step",
+                 r"A (stochastic) gradient step on $w = u \odot u - v \odot v$ multiplies $\alpha_t^2 = u_t v_t$ by "
+                 r"$1 - 4\eta^2\hat g^2$ and moves $\mu_t = \operatorname{arcsinh}(w_t/2\alpha_t^2)$ by "
+                 r"$-2\operatorname{artanh}(2\eta\hat g)$",
+                 "Pesme, Pillaud-Vivien, Flammarion 2021 (arXiv 2106.09524): the effective initialization α_∞",
+                 SGD_STEP,
+                 assumptions=(r"$u' = u - 2\eta\hat g u$, $v' = v + 2\eta\hat g v$, $\hat g = \partial L_B/\partial w$",
+                              r"$|2\eta\hat g| < 1$"),
+                 symbolic=symbolic, numeric=numeric, tolerance=1e-11)
+
+
 def _steepest_lemma() -> Lemma:
     phi = sympy.Symbol(r"\tfrac12\|\cdot\|^2")
 
@@ -254,6 +307,7 @@ def _steepest_lemma() -> Lemma:
                  symbolic=symbolic, numeric=numeric, tolerance=1e-5)
 
 
-LEMMAS = [half_square_lemma(), _negentropy_lemma(), *_hyperbolic_lemmas(), _mirror_flow_lemma(), _steepest_lemma()]
+LEMMAS = [half_square_lemma(), _negentropy_lemma(), *_hyperbolic_lemmas(), _mirror_flow_lemma(), _sgd_step_lemma(),
+          _steepest_lemma()]
 for _lemma in LEMMAS:
     register(_lemma)

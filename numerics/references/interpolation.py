@@ -84,3 +84,45 @@ def min_norm_interpolant(X, t=None, norm: str | Norm = "l2", *, rtol: float = 1e
     residual = float(np.linalg.norm(X @ solution - t) / t_norm)
     return Interpolant(solution, attempt.certificate.upper, dual_point(), residual, norm.name,
                        attempt.solver, attempt.status, attempt.certificate, attempts)
+
+
+def hyperbolic_potential(w, alpha2) -> float:
+    """Q_α(w) = Σ_i α_i² q(w_i/α_i²), q(z) = 2 − √(4 + z²) + z arcsinh(z/2) (Woodworth et al. 2020), α² per coordinate."""
+    z = np.asarray(w, dtype=np.float64) / alpha2
+    return float(np.sum(alpha2 * (2 - np.sqrt(4 + z * z) + z * np.arcsinh(z / 2))))
+
+
+def hyperbolic_interpolant(X, t=None, alpha2=1.0, *, rtol: float = 1e-10) -> Interpolant:
+    """Solve min Q_α(w) s.t. Xw = t (α² a scalar or one per coordinate) and certify it.
+
+    The dual is max_ν <t, ν> − Σ_i 2α_i²(cosh((Xᵀν)_i) − 1) (Q_α*(s) = 2α²(cosh s − 1)): smooth and concave, solved by
+    Newton's method with backtracking; its optimum gives w = 2α² sinh(Xᵀν), i.e. arcsinh(w/2α²) = Xᵀν in the row
+    space of X. Certificate: the dual value at ν (lower) and Q_α at w projected onto {Xw = t} (upper). Raises
+    `NotInterpolableError` when t is not in the range of X."""
+    ds = X if isinstance(X, Dataset) else Dataset(X, t, "regression")
+    X, t = ds.X, ds.y
+    alpha2 = np.broadcast_to(np.asarray(alpha2, dtype=np.float64), (ds.d,))
+    if np.linalg.norm(X @ np.linalg.lstsq(X, t, rcond=None)[0] - t) > RESIDUAL_RTOL * np.linalg.norm(t):
+        raise NotInterpolableError("t is not in the range of X")
+
+    def dual(nu):
+        with np.errstate(over="ignore"):  # a trial step past the optimum may overflow cosh: −∞, and it backtracks
+            return float(t @ nu - np.sum(2 * alpha2 * (np.cosh(X.T @ nu) - 1)))
+
+    nu = np.zeros(ds.n)
+    for _ in range(200):
+        z = X.T @ nu
+        gradient = t - X @ (2 * alpha2 * np.sinh(z))
+        if np.linalg.norm(gradient) <= 1e-13 * max(np.linalg.norm(t), 1e-300):
+            break
+        step = np.linalg.solve((X * (2 * alpha2 * np.cosh(z))) @ X.T, gradient)
+        size, now = 1.0, dual(nu)
+        while dual(nu + size * step) < now + 0.25 * size * (gradient @ step) and size > 1e-12:
+            size /= 2
+        nu = nu + size * step
+    w = 2 * alpha2 * np.sinh(X.T @ nu)
+    feasible = w + X.T @ np.linalg.solve(X @ X.T, t - X @ w)
+    certificate = Certificate(dual(nu), hyperbolic_potential(feasible, alpha2), rtol)
+    residual = float(np.linalg.norm(X @ w - t) / np.linalg.norm(t))
+    return Interpolant(feasible, certificate.upper, nu, residual, "hyperbolic", "newton",
+                       "certified" if certificate.ok else "uncertified", certificate, ())
