@@ -22,7 +22,7 @@ UNICODE_MATH = {
     "↑": r"$\uparrow$", "≤": r"$\le$", "≥": r"$\ge$", "≈": r"$\approx$", "≫": r"$\gg$", "≪": r"$\ll$",
     "≲": r"$\lesssim$", "≳": r"$\gtrsim$", "∝": r"$\propto$", "≺": r"$\prec$", "∞": r"$\infty$", "√": r"$\surd$",
     "·": r"$\cdot$", "×": r"$\times$", "∈": r"$\in$", "∉": r"$\notin$", "∀": r"$\forall$", "∃": r"$\exists$",
-    "⊙": r"$\odot$", "∑": r"$\sum$", "≠": r"$\neq$", "±": r"$\pm$", "∓": r"$\mp$", "∂": r"$\partial$",
+    "⊙": r"$\odot$", "⊛": r"$\circledast$", "∑": r"$\sum$", "≠": r"$\neq$", "±": r"$\pm$", "∓": r"$\mp$", "∂": r"$\partial$",
     "⟨": r"$\langle$", "⟩": r"$\rangle$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "⌊": r"$\lfloor$", "⌋": r"$\rfloor$",
     "ℓ": r"$\ell$", "∘": r"$\circ$", "⊂": r"$\subset$", "⊆": r"$\subseteq$", "∪": r"$\cup$", "∩": r"$\cap$",
     "∅": r"$\emptyset$", "≡": r"$\equiv$", "∼": r"$\sim$", "✓": r"$\checkmark$", "✗": r"$\times$",
