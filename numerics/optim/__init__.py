@@ -13,5 +13,5 @@ from numerics.optim.steepest import SteepestDescent
 from numerics.optim.unit_steps import RelativeSteps, UnitSteps
 
 __all__ = ["Adam", "Composite", "DualAcceleration", "Mixed", "NoisySGD", "PRGD", "RelativeSteps", "RuleOptimizer",
-           "Schedule", "SteepestDescent", "UnitSteps", "constant", "homogeneity", "inverse_sqrt", "measured_homogeneity",
-           "loss_adaptive"]
+           "Schedule", "SteepestDescent", "UnitSteps", "constant", "homogeneity", "inverse_sqrt",
+           "measured_homogeneity", "loss_adaptive"]

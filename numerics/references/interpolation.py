@@ -87,7 +87,8 @@ def min_norm_interpolant(X, t=None, norm: str | Norm = "l2", *, rtol: float = 1e
 
 
 def hyperbolic_potential(w, alpha2) -> float:
-    """Q_α(w) = Σ_i α_i² q(w_i/α_i²), q(z) = 2 − √(4 + z²) + z arcsinh(z/2) (Woodworth et al. 2020), α² per coordinate."""
+    """Q_α(w) = Σ_i α_i² q(w_i/α_i²), q(z) = 2 − √(4 + z²) + z arcsinh(z/2) (Woodworth et al. 2020), α² per
+    coordinate."""
     z = np.asarray(w, dtype=np.float64) / alpha2
     return float(np.sum(alpha2 * (2 - np.sqrt(4 + z * z) + z * np.arcsinh(z / 2))))
 

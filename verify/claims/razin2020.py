@@ -14,7 +14,8 @@ balanced start keeps. At depth 2 it does not: σ₂ of W_j decays exponentially 
 `dmf.singular_values`), and GD at 0.015 flips det W at step 1.4·10⁴ (ℓ = 3.6·10⁻³, det W = 3.7·10⁻¹⁶ the record
 before) and converges to a finite completion — the discrete steps, not the theorem. At depth 5 (10⁷ steps at 0.005)
 the exponent's local slope falls from 0.47 to 0.03 across the last decade of ℓ (|w₁₁| ≈ 94): not judged either.
-Depths 3 and 4 are judged at both scales (paper: 10⁷ steps at 0.005). The run stops at the authors' loss tolerance 10⁻⁴ or later.
+Depths 3 and 4 are judged at both scales (paper: 10⁷ steps at 0.005). The run stops at the authors' loss tolerance
+10⁻⁴ or later.
 
 Judged at T: det W_t > 0 at every record; the lemma's two bounds; and the growth exponent p̂ of |w₁₁| ∝ ℓ^{−p}
 over the last decade of the loss, by the kernel's `at_the_point` between p = 1/2 (the lemma's rate, attained where
