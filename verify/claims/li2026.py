@@ -100,7 +100,7 @@ VR_BATCHES = (1, 5)
 def test_variance_reduction_recovers_the_full_batch_bias(scale, evidence, batch):
     n, d = scale.pick((20, 50), (50, 125))
     ds = data.gaussian_binary(n, d, margin=0.1, sparsity=2, seed=SEED)
-    steps = scale.pick(20_000, 200_000)
+    steps = scale.pick(10_000, 200_000)
     per_sample = SampleGradient(ds)
     reduced = best_step(evidence, lambda ps: SVRG(ps, 1.0, "linf", batch_dims=1, gradient=per_sample, batch_size=batch,
                                                   seed=SEED),
