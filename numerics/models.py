@@ -312,3 +312,20 @@ class CircularConvNet(Model):
 
     def __repr__(self) -> str:
         return f"CircularConvNet(d={self.d}, depth={len(self.shapes)})"
+
+
+class TwoLayerTanh(Model):
+    """f(x) = aᵀ tanh(Wx), W ∈ R^{h×d}, a ∈ R^h: the smooth, non-homogeneous network of edge-of-stability experiments
+    (Cohen et al. 2021, MSE on tanh networks). Initialisation N(0, scale²/fan-in) per layer."""
+
+    def __init__(self, d: int, width: int, scale: float = 1.0):
+        self.d, self.width, self.scale = d, width, scale
+        self.shapes = ((width, d), (width,))
+
+    def _init(self, i, shape, generator, dtype, device):
+        return torch.randn(shape, generator=generator, dtype=dtype, device=device) * self.scale / math.sqrt(shape[-1])
+
+    def apply(self, params, X):
+        W, a = params
+        xp = namespace(W)
+        return xp.sum(xp.tanh(X @ xp.matrix_transpose(W)) * a[..., None, :], axis=-1)

@@ -108,6 +108,8 @@ PAPERS: dict[str, Paper] = {p.key: p for p in (
     Paper("moroshko2020", ("Edward Moroshko", "Suriya Gunasekar", "Blake Woodworth", "Jason D. Lee", "Nathan Srebro",
           "Daniel Soudry"), "Implicit Bias in Deep Linear Classification: Initialization Scale vs Training Accuracy",
           "NeurIPS 2020", 2020, "2007.06738"),
+    Paper("islamov2026", ("Rustem Islamov", "Michael Crawshaw", "Jeremy Cohen", "Robert Gower"),
+          "Non-Euclidean Gradient Descent Operates at the Edge of Stability", PREPRINT, 2026, "2603.05002v1"),
     Paper("arora2019", ("Sanjeev Arora", "Nadav Cohen", "Wei Hu", "Yuping Luo"),
           "Implicit Regularization in Deep Matrix Factorization", "NeurIPS 2019", 2019, "1905.13655v3"),
     Paper("razin2020", ("Noam Razin", "Nadav Cohen"),
