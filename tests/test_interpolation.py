@@ -52,3 +52,22 @@ def test_errors_name_the_cause():
 def test_zero_targets_give_the_zero_solution():
     sol = min_norm_interpolant(np.eye(3), np.zeros(3), "l1")
     assert sol.value == 0.0 and not sol.w.any()
+
+
+def test_the_hyperbolic_interpolant_is_certified_and_tends_to_the_l1_and_l2_ones():
+    """Q_α's minimiser over Xw = y: certified (dual value against Q_α), its mirror point arcsinh(w/2α²) in the row
+    space of X, and the min-ℓ1 (α → 0) and min-ℓ2 (α → ∞) interpolants at the two ends (Woodworth et al. 2020)."""
+    from numerics.references.interpolation import hyperbolic_interpolant
+
+    ds = data.sparse_regression(12, 30, 2, seed=1)
+    rows, _ = np.linalg.qr(ds.X.T)
+    for alpha2 in (1e-4, 1e-2, 1e2):  # (at α² = 1e−100 an entry off the support is rounding over 2α²)
+        found = hyperbolic_interpolant(ds, alpha2=alpha2)
+        assert found.certificate.ok and found.residual < 1e-9
+        mirror = np.arcsinh(found.w / (2 * alpha2))
+        assert np.linalg.norm(mirror - rows @ (rows.T @ mirror)) <= 1e-8 * np.linalg.norm(mirror)
+    l1, l2 = (min_norm_interpolant(ds, norm=q).w for q in ("l1", "l2"))
+    to_l1 = [np.linalg.norm(hyperbolic_interpolant(ds, alpha2=a).w - l1) for a in (1e-8, 1e-30, 1e-100)]
+    assert to_l1[0] > to_l1[1] > to_l1[2] and to_l1[2] < 1e-2 * np.linalg.norm(l1)  # measured 0.21, 0.035, 5e-4
+    large = hyperbolic_interpolant(ds, alpha2=1e2).w
+    assert np.linalg.norm(large - l2) < 1e-3 * np.linalg.norm(l2)

@@ -97,9 +97,9 @@ def hyperbolic_interpolant(X, t=None, alpha2=1.0, *, rtol: float = 1e-10) -> Int
     """Solve min Q_α(w) s.t. Xw = t (α² a scalar or one per coordinate) and certify it.
 
     The dual is max_ν <t, ν> − Σ_i 2α_i²(cosh((Xᵀν)_i) − 1) (Q_α*(s) = 2α²(cosh s − 1)): smooth and concave, solved by
-    Newton's method with backtracking; its optimum gives w = 2α² sinh(Xᵀν), i.e. arcsinh(w/2α²) = Xᵀν in the row
-    space of X. Certificate: the dual value at ν (lower) and Q_α at w projected onto {Xw = t} (upper). Raises
-    `NotInterpolableError` when t is not in the range of X."""
+    Newton's method with a trust region and backtracking; its optimum gives w = 2α² sinh(Xᵀν), i.e.
+    arcsinh(w/2α²) = Xᵀν in the row space of X. Certificate: the dual value at ν (lower) and Q_α at w projected onto
+    {Xw = t} (upper). Raises `NotInterpolableError` when t is not in the range of X."""
     ds = X if isinstance(X, Dataset) else Dataset(X, t, "regression")
     X, t = ds.X, ds.y
     alpha2 = np.broadcast_to(np.asarray(alpha2, dtype=np.float64), (ds.d,))
@@ -117,7 +117,9 @@ def hyperbolic_interpolant(X, t=None, alpha2=1.0, *, rtol: float = 1e-10) -> Int
         if np.linalg.norm(gradient) <= 1e-13 * max(np.linalg.norm(t), 1e-300):
             break
         step = np.linalg.solve((X * (2 * alpha2 * np.cosh(z))) @ X.T, gradient)
-        size, now = 1.0, dual(nu)
+        # a trust region in the mirror coordinates: at small α the Hessian is tiny and a full step would move
+        # Xᵀν by far more than cosh can hold; ≤ 8 per iteration reaches |Xᵀν| ~ log(1/α²) in a few dozen
+        size, now = min(1.0, 8.0 / max(float(np.abs(X.T @ step).max()), 1e-300)), dual(nu)
         while dual(nu + size * step) < now + 0.25 * size * (gradient @ step) and size > 1e-12:
             size /= 2
         nu = nu + size * step
