@@ -144,4 +144,4 @@ def test_two_claims_run_as_ray_tasks_on_a_local_cluster(tmp_path):
     assert doc["executor"] == "ray"
     assert sorted((c["id"], c["outcome"]) for c in doc["claims"]) == [("noether.gd_discrete_factor", "PASS"),
                                                                       ("woodworth.initialization_scale", "PASS")]
-    assert "[2/2]" in done.stdout and (tmp_path / "checklist.tex").exists()
+    assert "[claim 2/2]" in done.stdout and (tmp_path / "checklist.tex").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import mpmath
 import numpy as np
@@ -212,3 +213,109 @@ def test_a_panel_of_ones_own_is_judged_each_norm_against_the_others():
     assert list(fp.judged) == ["l2", "linf"] and list(fp.separations["linf"]) == ["l2"]
     with pytest.raises(ValueError, match="needs at least two vector norms"):
         fingerprint("torch.optim.SGD", lr=0.1, norms=("l2", "nuclear"))
+
+
+@pytest.mark.parametrize("optimizer, argv, cause", [
+    ("torch.optim.SGD", ["--lr", "0"], "lr = 0 is not a learning rate: it must be a finite number > 0"),
+    ("torch.optim.SGD", ["--lr", "-0.1"], "lr = -0.1 is not a learning rate"),
+    ("torch.optim.SGD", ["--lr", "nan"], "lr = nan is not finite"),
+    ("torch.optim.SGD", ["--lr", "inf"], "lr = inf is not finite"),
+    ("torch.optim.SGD", ["--lr", "0.1", "--momentum", "inf"], "momentum = inf is not finite"),
+    ("torch.optim.Adam", ["--lr", "0.1", "--eps", "nan"], "eps = nan is not finite"),
+    ("torch.optim.Adam", ["--lr", "0.1", "--betas", "(0.9, -inf)"], "betas = (0.9, -inf) is not finite"),
+    ("torch.optim.SGD", ["--lr", "0.1", "--steps", "0"], "steps = 0: a budget is a positive number of steps"),
+    ("torch.optim.SGD", ["--lr", "0.1", "--steps", "-5"], "steps = -5"),
+])
+def test_bad_input_is_refused_in_one_line_before_any_training(optimizer, argv, cause, capsys, monkeypatch):
+    """Item A: nothing is trained (training would call `converge`), one line names the cause, exit 2."""
+    def trained(*args, **kwargs):
+        raise AssertionError("trained on bad input")
+
+    monkeypatch.setattr("verify.fingerprint.converge", trained)
+    assert main(["fingerprint", optimizer, *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and cause in err[0], err
+    with pytest.raises(ValueError, match="is not a learning rate"):
+        fingerprint("torch.optim.SGD", lr=0.0)
+
+
+def test_inf_and_nan_options_are_read_as_floats():
+    from verify.__main__ import _options
+
+    options = _options(["--momentum", "inf", "--eps", "NaN", "--betas", "(0.9, -inf)", "--name", "adamw"])
+    assert options["momentum"] == math.inf and math.isnan(options["eps"]) and options["betas"] == (0.9, -math.inf)
+    assert options["name"] == "adamw"
+
+
+def test_an_underflowed_gradient_is_named_not_a_run_that_did_not_move():
+    """Item B: at lr 1e10 SGD's first step puts the margins past 745; ∇L is 0 from step 1, the heading is zero."""
+    fp = fingerprint("torch.optim.SGD", lr=1e10, steps=2_000)
+    assert "did not move" not in fp.table() and "the heading θ_T − θ_{T/10} is zero" in fp.reason
+    assert fp.cause.name == "underflow" and fp.cause.step == 1 and fp.cause.exact and fp.cause.heading_zero
+    assert "∇L underflowed to 0 in float64 at step 1" in fp.table()
+
+
+def test_numpy_warnings_during_the_run_become_a_note_not_raw_output():
+    """Item B: at lr 1e300 the iterate's norms overflow; numpy's RuntimeWarning is the run's, said in a note."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fp = fingerprint("torch.optim.SGD", lr=1e300, steps=2_000)
+    assert not caught, [str(w.message) for w in caught]
+    assert any("RuntimeWarning: overflow encountered" in n for n in fp.notes), fp.notes
+
+
+class _TurnsAway(torch.optim.Optimizer):
+    """GD (lr 10) for the first `switch` steps, then tiny steps against θ: the iterate still separates the data,
+    the last decade's displacement points against it."""
+
+    def __init__(self, params, lr=10.0, switch=200):
+        super().__init__(params, {"lr": lr, "switch": switch})
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["t"] = state.get("t", 0) + 1
+                if state["t"] <= group["switch"]:
+                    p.add_(p.grad, alpha=-group["lr"])
+                else:
+                    state.setdefault("away", -1e-5 * p / p.norm())
+                    p.add_(state["away"])
+
+
+def test_a_heading_that_does_not_separate_is_told_apart_from_the_iterate():
+    """Item C: the reason says the heading does not separate while the iterate does, with both margins."""
+    fp = fingerprint(_TurnsAway, steps=2_000)
+    separation = next(d for d in fp.diagnoses if d.name == "heading_separation")
+    assert separation.holds and separation.heading_margin < 0 < separation.iterate_margin
+    assert ("the heading — the last decade's displacement θ_T − θ_{T/10} — does not separate the data (least margin "
+            f"{separation.heading_margin:.3g}), while the iterate θ_T does (least margin "
+            f"{separation.iterate_margin:.3g})") in fp.reason
+    assert "did not separate the data in" not in fp.reason
+
+
+def test_output_files_carry_the_configuration_and_never_overwrite(tmp_path, capsys, monkeypatch):
+    """Item D: named by optimizer, kind, lr, options, steps, seed; a rerun gets -2; the figure's title carries the
+    call, kind, steps and seed, and each dotted tolerance line is in the legend."""
+    import verify.fingerprint as module
+
+    shown = []
+    real = module.save_figure
+    monkeypatch.setattr(module, "save_figure", lambda fig, ax, path: (
+        shown.append((ax.get_title(), ax.get_legend_handles_labels()[1])), real(fig, ax, path))[1])
+    argv = ["fingerprint", "torch.optim.SGD", "--lr", "0.1", "--momentum", "0.5", "--steps", "500", "--seed", "1",
+            "--out", str(tmp_path)]
+    main(argv)
+    stem = "SGD-binary-lr=0.1-momentum=0.5-steps=500-seed=1"
+    assert (tmp_path / f"{stem}.png").exists() and (tmp_path / f"{stem}.json").exists()
+    first = (tmp_path / f"{stem}.json").read_text()
+    main(argv)
+    out = capsys.readouterr().out
+    assert f"this run's files are named {stem}-2" in out
+    assert (tmp_path / f"{stem}-2.png").exists() and (tmp_path / f"{stem}.json").read_text() == first
+    title, labels = shown[0]
+    assert "torch.optim.SGD(lr=0.1, momentum=0.5), binary, 500 steps, seed 1" in title
+    assert {"l1 tol", "l2 tol", "linf tol"} <= set(labels)
+    main(["fingerprint", "torch.optim.SGD", "--lr", "0.1", "--steps", "500", "--out", str(tmp_path / "mine.json")])
+    assert (tmp_path / "mine.json").exists() and (tmp_path / "mine.png").exists()

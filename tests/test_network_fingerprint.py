@@ -122,10 +122,25 @@ def test_torch_sgd_on_a_network_is_named_l2_on_the_clock_of_unit_steps(tmp_path,
                  "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "geometry: l2 (PASS)" in out and "UnitSteps" in out
-    assert (tmp_path / "SGD-mlp2-binary-lr=0.1.json").exists()  # the options whole in the name
+    assert (tmp_path / "SGD-mlp2-binary-lr=0.1-steps=20000-seed=0.json").exists()  # the configuration in the name
 
 
 def test_the_command_line_refuses_a_head_without_a_network(capsys):
     assert main(["fingerprint", "torch.optim.Muon", "--head", "torch.optim.AdamW"]) == 2
     assert "--head" in capsys.readouterr().err
     assert main(["fingerprint", "torch.optim.SGD", "--model", "mlp2", "--norms", "l2,linf"]) == 2
+
+
+def test_a_network_fingerprint_refuses_bad_input_before_any_training(capsys):
+    """A head's lr is checked like the body's: a finite number > 0; so are the options and the budget."""
+    with pytest.raises(ValueError, match="head_lr = 0 is not a learning rate"):
+        network_fingerprint("torch.optim.SGD", lr=0.1, head="torch.optim.SGD", head_lr=0.0)
+    with pytest.raises(ValueError, match="steps = 0"):
+        network_fingerprint("torch.optim.SGD", lr=0.1, steps=0)
+    assert main(["fingerprint", "torch.optim.Muon", "--model", "mlp2", "--lr", "0.02", "--head", "torch.optim.AdamW",
+                 "--head-lr", "nan"]) == 2
+    assert main(["fingerprint", "torch.optim.SGD", "--model", "mlp2", "--lr", "0.1", "--head.momentum", "inf",
+                 "--head", "torch.optim.SGD", "--head-lr", "0.1"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: head_lr = nan is not finite: a learning rate is a finite number > 0",
+        "error: momentum = inf is not finite: a numeric optimizer option must be a finite number"]

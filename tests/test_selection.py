@@ -87,11 +87,11 @@ def test_claims_are_selected_by_id_written_as_they_finish_and_resumed(pytester, 
             *(["-n", workers] if workers else [])]
     first = pytester.runpytest_subprocess(*base, "-k", "beta.second")
     assert first.ret == 0
-    first.stdout.fnmatch_lines(["*start beta.second*", "*PASS*beta.second*[[]*/2*"])
+    first.stdout.fnmatch_lines(["*start beta.second*", "*PASS*beta.second*[[]claim */2*"])
     assert sorted(p.name for p in (pytester.path / "out" / "claims").iterdir()) == ["beta.second[a].json",
                                                                                    "beta.second[b].json"]
     second = pytester.runpytest_subprocess(*base, "--resume")
-    second.stdout.fnmatch_lines(["*PASS*alpha.first*[[]1/1*"])
+    second.stdout.fnmatch_lines(["*PASS*alpha.first*[[]claim 1/1*"])
     assert "start beta" not in second.stdout.str()
     claims = json.loads((pytester.path / "evidence.json").read_text())["claims"]
     assert [c["id"] for c in claims] == ["alpha.first", "beta.second[a]", "beta.second[b]"]  # merged from disk
@@ -109,7 +109,7 @@ def test_the_command_lists_claims_and_refuses_an_unknown_one_naming_near_matches
 
     assert main(["--list", "--out", str(tmp_path)]) == 0
     listed = capsys.readouterr().out
-    assert "noether.gd_discrete_factor" in listed and "claims; times" in listed
+    assert "noether.gd_discrete_factor" in listed and "claim cases of" in listed
     assert main(["--claim", "noether.gd_discrete_factr", "--out", str(tmp_path), "--no-cache"]) == 2
     assert "near matches: noether.gd_discrete_factor" in capsys.readouterr().err
     assert not (tmp_path / "evidence.json").exists()  # nothing ran

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from verify import plugin as verify_plugin
+from verify.legibility import problems
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Check, ClaimEvidence, ClaimFailed, Evidence, plain
 from verify.rates import RATES, envelope_growth, steps_needed
 
@@ -228,6 +229,9 @@ def test_report_renders_and_compiles(tmp_path):
                        "outcome": "PASS", "reason": "", "seconds": 0.5,
                        "evidence": {"checks": [{"name": "gap_T", "measured": 0.01, "op": "<=", "bound": 0.1,
                                                 "why": "rate 1/√t", "negative": False, "passed": True},
+                                               {"name": "GD → ℓ2", "measured": 0.0, "op": "==", "bound": 1.0,
+                                                "why": "control: template verdict INCONCLUSIVE; expected FAIL",
+                                                "negative": False, "passed": False, "severity": "INCONCLUSIVE"},
                                                {"name": "sign descent keeps 1ᵀW = 0", "measured": 0.2849, "op": "<=",
                                                 "bound": 0.0, "why": "sign(G)", "negative": True, "passed": True}],
                                     "measured": {"gap": 0.01, "rows": [1, 2]},
@@ -246,13 +250,16 @@ def test_report_renders_and_compiles(tmp_path):
                        "reason": "RuntimeError: boom_1", "seconds": 0.1}],
            "mutants": [{"mutant": "face distance forced to 0", "claim": "a.b", "verdict": "FAIL",
                         "caught_by": "the face distance is smaller than the margin gap allows", "killed": True}]}
+    from theory import lemmas
     from verify.report import render
 
     tex = render(doc, tmp_path)
     assert r"lmo.\allowbreak{}nuclear" in tex and r"\gamma" in tex and (tmp_path / "a_b_x_y.pdf").exists()
     assert r"\inconclusive" in tex and "Mutation table" in tex and "linf 0.2" in tex
     assert "Kaifeng Lyu, Jian Li. Gradient Descent Maximizes the Margin" in tex  # the registry's bibliography
-    assert r"must stay undecided: it is \inconclusive{} \checkmark" in tex
+    assert r"must stay undecided, and it \asrequired{undecided}" in tex
+    assert r"\emph{must fail:} sign descent keeps 1ᵀW = 0".replace("ᵀ", "$^{T}$") in tex  # a control, as required
+    assert tex.count(r"\begin{lemma}") == len(lemmas.all()) and r"Lemma~\ref{lem:lmo.nuclear}" in tex  # stated once
     import shutil
     import subprocess
 
@@ -268,12 +275,44 @@ def test_report_renders_and_compiles(tmp_path):
     assert max(overfull, default=0.0) <= 1.0, overfull  # the summary table and every line fit the page
     assert "Missing character" not in log
     figures = re.findall(r"includegraphics\[[^]]*\]\{([^}]+)\}", tex)
-    assert len([f for f in figures if f != "lemmas_to_claims.pdf"]) == len(doc["claims"])  # one per claim
+    assert len([f for f in figures if f != "lemmas_to_claims.pdf"]) == 1  # one per claim with evidence to draw
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed: compiled, text not checked")
     text = subprocess.run(["pdftotext", "r.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
     assert "?" not in text and "[U+" not in text, "a glyph is missing"
     assert "must fail" in text and "The checked lemmas" in text and "ĝ" not in tex
+    assert problems(tex, text) == []
+
+
+def test_the_reader_never_meets_python_names_raw_sympy_long_numbers_cut_cells_or_empty_figures():
+    """The report's legibility checks (`verify.legibility`) catch each thing a reviewer must not meet."""
+    clean = "% marks: 3\n\\begin{center}\\includegraphics[width=1cm]{a.pdf}\\end{center}"
+    assert problems(clean, "a gap of 0.1235 at arXiv:2603.05002") == []
+    found = problems(clean.replace("marks: 3", "marks: 0") + " on\\_log\\_loss.$<$locals$>$.build & 1 & $=$ & 1 &"
+                     r" the l1-g\ldots{} & x \\ \begin{lemma}\label{lem:a} \begin{lemma}\label{lem:a}",
+                     "test_what_holds 2*g**2*eta 0.30000000000000004")
+    for what in ("Python name in the .tex", "Python name in the PDF", "raw Python/sympy", "six significant digits",
+                 "cut with", "'1 = 1'", "no data mark", "stated 2 times"):
+        assert any(what in p for p in found), (what, found)
+
+
+def test_prose_rounds_numbers_and_typesets_subscripts_but_leaves_names_alone():
+    from verify.prose import prose
+
+    assert prose("gap 0.30000000000000004 at θ_T") == r"gap 0.3 at $\theta_{T}$"
+    assert prose("‖W_T‖_max, min_k v_k") == r"$\| W_{T}\|_{\max}$, $\min_{k}$ $v_{k}$"
+    assert prose("entry_l1 weight_decay lp:1.5 arXiv:2603.05002 12345678") == (
+        r"entry\_l1 weight\_decay lp:1.5 arXiv:2603.05002 12345678")
+    assert prose("γ_nuc") == r"$\gamma_{\mathrm{nuc}}$"
+
+
+def test_a_lemma_residual_reads_as_a_reader_writes_it():
+    import sympy
+
+    from theory.lemma import readable
+
+    g, eta, u, w = sympy.Symbol(r"\hat g"), *sympy.symbols("eta u w")
+    assert readable(2 * g**2 * eta**2 * (w**2 - u**2)) == "2·ĝ²·η²·(-u² + w²)"
 
 
 def test_python_m_verify_fails_on_a_skip_at_the_default_scale():

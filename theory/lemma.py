@@ -12,6 +12,8 @@ A check that raises is reported as an error, never as a pass; a statement that a
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
@@ -130,7 +132,7 @@ def _settle(item) -> tuple[Status, str]:
         strict = isinstance(item, (sympy.StrictGreaterThan, sympy.StrictLessThan))
         sign = 1 if isinstance(item, (sympy.GreaterThan, sympy.StrictGreaterThan)) else -1
         truth = (sign * diff).is_positive if strict else (sign * diff).is_nonnegative
-        return {True: "passed", False: "failed", None: "undecided"}[truth], sympy.sstr(item)
+        return {True: "passed", False: "failed", None: "undecided"}[truth], readable(item)
     expr = item.lhs - item.rhs if isinstance(item, sympy.Eq) else item
     residual = sympy.simplify(expr)
     if residual != 0:  # factor inside powers: √(u⁴ + 2u²v² + v⁴) = u² + v² needs the radicand factored
@@ -141,7 +143,26 @@ def _settle(item) -> tuple[Status, str]:
     zero = residual.equals(0)
     if zero is None and _witness(residual) is not None:
         zero = False  # a point where the residual is clearly non-zero refutes the identity
-    return {True: "passed", False: "failed", None: "undecided"}[zero], sympy.sstr(residual)
+    return {True: "passed", False: "failed", None: "undecided"}[zero], readable(residual)
+
+
+_GREEK = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi chi "
+          "psi omega").split()
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def readable(expr) -> str:
+    """A sympy expression as one line of plain Unicode text, as a reader writes it: 2·ĝ²·η²·(w² − u²), not
+    2*\\hat g**2*eta**2*(-u**2 + w**2) (a residual shown in a report or on the terminal)."""
+    text = sympy.sstr(expr)
+    text = re.sub(r"\\hat (\w)", lambda m: m.group(1) + "\u0302", text)
+    text = re.sub(r"\b(" + "|".join(_GREEK) + r")\b",
+                  lambda m: unicodedata.lookup(f"GREEK SMALL LETTER {m.group(1).upper().replace('LAMBDA', 'LAMDA')}"),
+                  text)
+    text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPTS), text)
+    for plain, typeset in (("**", "^"), ("*", "·"), ("sqrt(", "√("), (" - ", " − "), (">=", "≥"), ("<=", "≤")):
+        text = text.replace(plain, typeset)
+    return unicodedata.normalize("NFC", text)
 
 
 def _witness(expr, tries: int = 5):

@@ -7,6 +7,7 @@ dependency graph lemmas → claims coloured by status.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 
 from theory import lemmas
@@ -47,11 +48,20 @@ def table(lemma_rows: list[dict]) -> str:
     lines = [f"{'lemma':{width}s}  {'status':9s}  {'symbolic':22s}  {'numeric':26s}  claims"]
     for r in lemma_rows:
         lines.append(f"{r['id']:{width}s}  {r['status']:9s}  {cell(r['symbolic'])[:22]:22s}  "
-                     f"{cell(r['numeric'])[:26]:26s}  {len(r['claims'])}")
+                     f"{cell(r['numeric'])[:26]:26s}  {_claims_cell(r['claims'])}")
     ok = sum(r["status"] in LEMMA_OK for r in lemma_rows)
     lines.append(f"{len(lemma_rows)} lemmas: {ok} passed or undecided (the algebra cannot settle it and the numeric "
                  f"check decides), {len(lemma_rows) - ok} failed or errored")
     return "\n".join(lines)
+
+
+def _claims_cell(claims: list[dict]) -> str:
+    """The claims resting on a lemma as the table shows them: their number, and their outcomes where a run
+    recorded any (e.g. "5 (4 PASS, 1 not run)")."""
+    outcomes = Counter(c["outcome"] for c in claims)
+    if set(outcomes) <= {"not run"}:
+        return str(len(claims))
+    return f"{len(claims)} ({', '.join(f'{n} {outcome}' for outcome, n in sorted(outcomes.items()))})"
 
 
 def graph(lemma_rows: list[dict], claims: list[dict], path: Path) -> Path:

@@ -65,7 +65,7 @@ def collect(root: Path = HERE, claims_files=()) -> list[Entry]:
 
 
 class SelectionError(ValueError):
-    """A --claim or --paper that matches no claim; the message names the near matches."""
+    """A --claim or --paper that matches no claim; the message names the near matches, or says there is none."""
 
 
 def select(claims: list[Entry], ids: list[str] = (), papers: list[str] = ()) -> list[Entry]:
@@ -75,12 +75,11 @@ def select(claims: list[Entry], ids: list[str] = (), papers: list[str] = ()) -> 
     for wanted in ids:
         hits = [c for c in claims if c.id == wanted or c.id.split("[")[0] == wanted]
         if not hits:
-            raise SelectionError(_unknown("claim", wanted, sorted({c.id for c in claims}
-                                                                 | {c.id.split("[")[0] for c in claims})))
+            raise SelectionError(_unknown("claim", wanted, ids_and_base_ids(claims)))
         chosen += hits
     for key in papers:
         if key.lower() not in registry.PAPERS:
-            raise SelectionError(_unknown("paper key", key, sorted(registry.PAPERS)))
+            raise SelectionError(_unknown("paper key", key, registry.PAPERS))
         hits = [c for c in claims if key.lower() in c.papers]
         if not hits:
             raise SelectionError(f"no claim cites {key!r} ({registry.get(key.lower()).citation}); the papers cited: "
@@ -89,8 +88,26 @@ def select(claims: list[Entry], ids: list[str] = (), papers: list[str] = ()) -> 
     return [c for c in claims if c in chosen]
 
 
-def _unknown(what: str, wanted: str, known: list[str]) -> str:
-    near = difflib.get_close_matches(wanted, known, n=5, cutoff=0.5) or [k for k in known if wanted in k][:5]
-    hint = f"; near matches: {', '.join(near)}" if near else f"; known: {', '.join(known)}"
+def ids_and_base_ids(claims: list[Entry]) -> set[str]:
+    """Every id that selects a claim: each case's id and each parametrized claim's base id."""
+    return {c.id for c in claims} | {c.id.split("[")[0] for c in claims}
+
+
+NEAR = 5
+"""The most near matches an unknown id or key is answered with."""
+
+
+def near(wanted: str, known) -> list[str]:
+    """At most `NEAR` of `known` near `wanted`: difflib's close matches, else those that contain it."""
+    known = sorted(known)
+    return (difflib.get_close_matches(wanted, known, n=NEAR, cutoff=0.6)
+            or [k for k in known if wanted.lower() in k.lower()][:NEAR])
+
+
+def _unknown(what: str, wanted: str, known) -> str:
+    """The message for an unknown claim id or paper key: its near matches, or that there is none."""
     where = "python -m verify papers" if what == "paper key" else "python -m verify --list"
-    return f"no {what} {wanted!r}{hint} ({where} shows them all)"
+    close = near(wanted, known)
+    if close:
+        return f"no {what} {wanted!r}; near matches: {', '.join(close)} ({where} shows them all)"
+    return f"no {what} {wanted!r}, and no {what} near it; {where} shows them all"

@@ -262,8 +262,14 @@ def moved(ev: Evidence, run: ConvergenceRun) -> bool:
         return False
     distance = float(np.linalg.norm(run.final - run.weights[0]))
     ev.check("‖θ_T − θ_0‖", distance, ">", 0.0, "a run must move to have a limit",
-             failure="did not move: θ_T = θ_0 (a zero learning rate or a zero step)")
+             failure="the heading is zero: θ_T = θ_{T/10} (no step in the last decade)" if _is_heading(run) else
+             "did not move: θ_T = θ_0 (a zero learning rate or a zero step)")
     return distance > 0
+
+
+def _is_heading(run: ConvergenceRun) -> bool:
+    """Whether `run` is a run's heading (`heading`): its θ_t are displacements, its θ_0 is 0."""
+    return run.optimizer.endswith(" (heading)")
 
 
 def _ran(ev: Evidence, run: ConvergenceRun, c: Norm) -> bool:
@@ -273,7 +279,8 @@ def _ran(ev: Evidence, run: ConvergenceRun, c: Norm) -> bool:
     least = float(np.min(margins(torch.as_tensor(run.data.X), torch.as_tensor(run.data.y), torch.as_tensor(run.final),
                                  multiclass=run.data.task == "multiclass").numpy()))
     ev.check("min_i margin_i(θ_T)", least, ">", 0.0, "the claim is about separating directions",
-             failure=f"did not separate the data in {run.budget} steps (least margin {least:.3g})")
+             failure=f"the heading θ_T − θ_{{T/10}} does not separate the data (least margin {least:.3g})"
+             if _is_heading(run) else f"did not separate the data in {run.budget} steps (least margin {least:.3g})")
     return least > 0
 
 

@@ -146,7 +146,7 @@ class Evidence:
             stored["checks_passed"] = sum(c["passed"] for c in stored["checks"])
             stored["checks"] = [c for c in stored["checks"] if not c["passed"]]
             stored["config"] = {k: v for k, v in stored["config"].items() if k != "versions"}  # the claim's own
-        self.parts.append({"expect": expect, **stored})
+        self.parts.append({"expect": expect, **stored, "claim": name})  # the name the claim gives it, in its words
         verdict = part.verdict
         passed = verdict == expect
         why = f"{'control: ' if expect == FAIL else ''}template verdict {verdict}; expected {expect}"

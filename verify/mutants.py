@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import os
 
+import pytest
 import sympy
 import torch
 
@@ -25,8 +26,7 @@ def run(claim: Claim, mutant: Mutant, scale, store: bool = False) -> ClaimEviden
     """Run `claim` under `mutant` (its seams; its patch is the caller's to install) outside pytest and return the
     evidence, with the in-memory references and lemma checks dropped before and after (a mutant may change what
     they hold), and the persistent store off unless `store`."""
-    params = ",".join(f"{k}={v}" for k, v in mutant.params.items())
-    evidence = ClaimEvidence(claim.id + (f"[{params}]" if params else ""), claim.lemmas)
+    evidence = ClaimEvidence(target_id(claim, mutant), claim.lemmas)
     references_module.forget()
     forget_lemma_checks()
     persistent = os.environ.get(cache.ENV_DIR), os.environ.get(cache.ENV_OFF)
@@ -46,6 +46,47 @@ def run(claim: Claim, mutant: Mutant, scale, store: bool = False) -> ClaimEviden
             else:
                 os.environ[name] = value
     return evidence
+
+
+def target_id(claim: Claim, mutant: Mutant) -> str:
+    """The id of the claim case `mutant` runs, as pytest names it (e.g. ``haochen.label_noise_recovers[v*v]``):
+    the claim's id with the ids of the parametrization its `params` pick."""
+    marks = [mark for mark in getattr(claim.body, "pytestmark", []) if mark.name == "parametrize"]
+    ids = [_case_id(claim.id, mark, mutant.params) for mark in marks]
+    return claim.id + (f"[{'-'.join(ids)}]" if ids else "")
+
+
+def _case_id(claim_id: str, mark, params) -> str:
+    """The id of the value of one parametrize `mark` that `params` pick, by pytest's rules: the value's own
+    ``pytest.param(id=...)``, else its entry of ``ids=[...]``, else made from the values themselves."""
+    given = {**dict(zip(("argnames", "argvalues", "indirect", "ids"), mark.args)), **mark.kwargs}
+    names = given["argnames"].split(",") if isinstance(given["argnames"], str) else list(given["argnames"])
+    names, ids = [name.strip() for name in names], given.get("ids")
+    for index, value in enumerate(given["argvalues"]):
+        values = value.values if isinstance(value, pytest.ParameterSet) else (value,) if len(names) == 1 else value
+        if dict(zip(names, values)) != {name: params.get(name) for name in names}:
+            continue
+        if isinstance(value, pytest.ParameterSet) and value.id is not None:
+            return _escaped(value.id)
+        if isinstance(ids, (list, tuple)) and index < len(ids) and ids[index] is not None:
+            return _escaped(str(ids[index]))
+        return "-".join(_value_id(v, name, index) for v, name in zip(values, names))
+    raise ValueError(f"claim {claim_id!r} has no case with {dict(params)} among its {names} parameters")
+
+
+def _value_id(value, name: str, index: int) -> str:
+    """pytest's id of a parameter value: the value itself for a string, number, bool or None, else the
+    argument's name and the index."""
+    if isinstance(value, str):
+        return _escaped(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return str(value)
+    return f"{name}{index}"
+
+
+def _escaped(text: str) -> str:
+    """Non-ASCII characters escaped, as pytest writes them in ids."""
+    return text.encode("unicode_escape").decode("ascii")
 
 
 def nuclear_lmo_is_frobenius(mp):

@@ -48,10 +48,10 @@ from numerics.errors import OptimizerError
 from numerics.models import MLP
 from numerics.norms.parameters import GEOMETRIES
 from numerics.optim import Composite, UnitSteps, homogeneity, measured_homogeneity
-from numerics.optim.resolve import build, optimizer_factory
+from numerics.optim.resolve import build, optimizer_factory, readable_name
 from numerics.train import run
 from verify.evidence import FAIL, INCONCLUSIVE, PASS, Evidence, plain
-from verify.fingerprint import save_figure
+from verify.fingerprint import check_input, save_figure
 from verify.network import NetworkRun, judge_kkt, residuals
 
 MODELS = {"mlp2": {"binary": (6,), "multiclass": (16,)}, "mlp3": {"binary": (6, 6), "multiclass": (16, 16)}}
@@ -166,10 +166,12 @@ class NetworkFingerprint:
             least = min(finals, key=finals.get)
             tol = self.judged[least].measured.get("tol")
             if tol:
-                ax.axhline(tol, color="k", ls=":", lw=0.8, label=f"tol of {least} (a quarter of the least rival)")
+                ax.axhline(tol, color="k", ls=":", lw=0.8, label=f"{least} tol (a quarter of the least rival)")
         ax.set_xlabel("step t")
         ax.set_ylabel("certified KKT residual (upper bound)")
-        ax.set_title(f"{self.call}: {self.geometry or self.verdict}", fontsize=9)
+        config = self.run.trajectory.config
+        ax.set_title(f"{self.call}, {self.kind}, {config.get('steps', int(self.run.trajectory.steps[-1]))} steps, seed "
+                     f"{config.get('seed', 0)}\n{self.geometry or '—'} ({self.verdict})", fontsize=9)
         return save_figure(fig, ax, path)  # no legend where the run diverged before separating
 
 
@@ -180,7 +182,11 @@ def network_fingerprint(optimizer, model: str = "mlp2", kind: str = "binary", *,
     `lr` and `options` go to the class) on the built-in network `model` and `kind` data, with `head` (likewise, with
     `head_lr` and `head_options`) on the last layer if given, for `steps` (default `STEPS`), and judge the final
     direction against every geometry of the panel (module docstring). `scheduler(optimizer)` replaces the
-    default schedule. Bad input raises `OptimizerError` or ValueError naming the cause."""
+    default schedule. Bad input (`verify.fingerprint.check_input`: an lr or head_lr that is not finite and > 0,
+    steps ≤ 0, a non-finite option) raises ValueError, an optimizer that cannot be built `OptimizerError`, each
+    naming the cause, before any training."""
+    check_input(lr=lr, steps=steps, options=options)
+    check_input(lr=head_lr, options=head_options, lr_name="head_lr")
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r}; one of {sorted(MODELS)}")
     ds = network_data(kind, seed)
@@ -195,6 +201,7 @@ def network_fingerprint(optimizer, model: str = "mlp2", kind: str = "binary", *,
                                                 if v is not None) + ")"
     probe = build(make, [torch.zeros(s, dtype=torch.float64, requires_grad=True) for s in net.shapes], name,
                   f"the weight matrices of {net!r}")
+    name = readable_name(name, probe)
     degree = homogeneity(probe)
     if degree is None:
         degree = measured_homogeneity(make, net.shapes, seed=seed)

@@ -11,6 +11,8 @@ Options: ``--scale default|paper``, ``--evidence PATH.json``, ``--report PATH.te
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import os
 import platform
@@ -90,8 +92,8 @@ def _session_cache(config) -> None:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Claim ids become keywords (`-k nucgd.zero_sum_rows` selects that claim); with --resume, the claims
-    whose evidence on disk is current are deselected."""
+    """Claim ids become keywords (`-k nucgd.zero_sum_rows` selects that claim); with --resume, the claims and
+    the mutation table's rows whose evidence on disk is current are deselected."""
     done = {kind: set() for kind in ledger.KINDS}
     if config.getoption("--resume"):
         directory = config.getoption("--evidence-dir")
@@ -103,13 +105,22 @@ def pytest_collection_modifyitems(config, items):
         meta = claim_metadata(item)
         if meta is not None:
             item.extra_keyword_matches.update({meta["id"], meta["id"].split("[")[0]})
-        mutant = getattr(getattr(item, "callspec", None), "params", {}).get("mutant")
-        finished = (meta is not None and meta["id"] in done["claims"]) or (
-            mutant is not None and mutant.name in done["mutants"])
+        finished = (meta is not None and meta["id"] in done["claims"]) or _row_of(item) in done["mutants"]
         (skipped if finished else kept).append(item)
     if skipped:
         config.hook.pytest_deselected(items=skipped)
         items[:] = kept
+
+
+def _row_of(item) -> str | None:
+    """The mutation table's row name of `item` (`mutation_row`), None for any other test."""
+    target = getattr(getattr(item, "callspec", None), "params", {}).get("target")
+    if getattr(item, "originalname", None) != MUTATION_TEST or target is None:
+        return None
+    from verify.mutants import target_id
+
+    claim, mutant = target
+    return mutation_row(target_id(claim, mutant), mutant.name)
 
 
 def claim_metadata(item) -> dict | None:
@@ -220,6 +231,82 @@ def pytest_pyfunc_call(pyfuncitem):
 
 
 MUTANT_KEY = "verify.mutant"
+MUTATION_TEST = "test_the_mutant_is_killed"
+"""The test of the mutation table (`verify/test_mutants.py`): one row per mutant."""
+
+
+def mutation_row(claim_case: str, mutant: str) -> str:
+    """A row of the mutation table by name: the claim case the mutant runs, then the mutant (a mutant's name
+    alone may repeat), e.g. ``haochen.label_noise_recovers[v*v]: Gaussian noise posing as label noise``."""
+    return f"{claim_case}: {mutant}"
+
+
+@functools.cache
+def claim_functions(path: Path) -> frozenset[str]:
+    """The names of the functions a test file declares claims on (decorated with ``claim(...)``), read from its
+    source without importing it."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+    return frozenset(node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and any(_calls_claim(decorator) for decorator in node.decorator_list))
+
+
+def _calls_claim(decorator: ast.expr) -> bool:
+    """Whether a decorator is a call of `claim` (``@claim(...)`` or ``@verify.claim.claim(...)``)."""
+    called = getattr(decorator, "func", None)
+    return getattr(called, "id", None) == "claim" or getattr(called, "attr", None) == "claim"
+
+
+class Progress:
+    """The running counts of a run's claim cases and mutation-table rows, each counted apart (``[claim 12/61]``,
+    ``[mutant 3/51]``), with the time left estimated from the claims' recorded times; other tests are not
+    counted."""
+
+    def __init__(self, root: Path, recorded: dict[str, float], workers: int):
+        self.root, self.recorded, self.workers = Path(root), recorded, workers
+        self.selected: dict[str, set[str]] = {"claim": set(), "mutant": set()}
+        self.finished: dict[str, set[str]] = {"claim": set(), "mutant": set()}
+
+    def select(self, nodeids) -> None:
+        """The node ids the run selected (relative to `root`, as pytest writes them)."""
+        self.selected = {kind: set() for kind in self.selected}
+        for nodeid in nodeids:
+            kind = self.kind(nodeid)
+            if kind is not None:
+                self.selected[kind].add(nodeid)
+
+    def kind(self, nodeid: str) -> str | None:
+        """"mutant" for a row of the mutation table, "claim" for a claim case, None for any other test."""
+        path, _, name = nodeid.split("[", 1)[0].partition("::")
+        if name == MUTATION_TEST:
+            return "mutant"
+        return "claim" if name in claim_functions(self.root / path) else None
+
+    def finish(self, nodeid: str, kind: str | None = None) -> str:
+        """Count `nodeid` (of `kind`, by default its own) finished; its count and the time left, e.g.
+        "  [claim 12/61, about 4 min left]", or "" for a test that is neither a claim case nor a mutant."""
+        kind = kind or self.kind(nodeid)
+        if kind is None:
+            return ""
+        self.finished[kind].add(nodeid)
+        total = len(self.selected[kind] | self.finished[kind])
+        left = [self.recorded[n] for n in self.selected["claim"] - self.finished["claim"] if n in self.recorded]
+        estimate = f", about {_duration(sum(left) / self.workers)} left" if left else ""
+        return f"  [{kind} {len(self.finished[kind])}/{total}{estimate}]"
+
+
+def claim_line(entry: dict) -> str:
+    """A finished claim case as the progress shows it: outcome, id, seconds."""
+    return f"{entry['outcome']:12s} {entry['id']} {entry['seconds']:.1f} s"
+
+
+def mutant_line(entry: dict) -> str:
+    """A finished row of the mutation table as the progress shows it: killed or ALIVE, the mutant, the claim case
+    it ran, seconds."""
+    return (f"{'killed' if entry['killed'] else 'ALIVE':12s} {entry['mutant']} (on {entry['claim']}) "
+            f"{entry['seconds']:.1f} s")
 
 
 class Gatherer:
@@ -233,34 +320,32 @@ class Gatherer:
         self.started = time.time()
         self.scale = config.getoption("--scale")
         self.directory = config.getoption("--evidence-dir")
-        self.recorded = {e.get("nodeid"): e["seconds"] for e in
-                         (ledger.read(Path(self.directory), "claims", self.scale) if self.directory else {}).values()}
-        self.selected: set[str] = set()
-        self.finished: set[str] = set()
+        recorded = {e.get("nodeid"): e["seconds"] for e in
+                    (ledger.read(Path(self.directory), "claims", self.scale) if self.directory else {}).values()}
         workers = getattr(config.option, "numprocesses", None)
-        self.workers = (os.cpu_count() or 1) if isinstance(workers, str) else max(1, workers or 1)
+        workers = (os.cpu_count() or 1) if isinstance(workers, str) else max(1, workers or 1)
+        self.progress = Progress(config.rootpath, recorded, workers)
 
     def pytest_collection_finish(self, session):
-        self.selected = {item.nodeid for item in session.items}
+        self.progress.select(item.nodeid for item in session.items)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids):
-        self.selected = set(ids)  # the controller collects nothing itself: the workers' ids
+        self.progress.select(ids)  # the controller collects nothing itself: the workers' ids
 
     def pytest_runtest_logreport(self, report):
         props = dict(report.user_properties)
         if MUTANT_KEY in props and report.when == "call":
-            self.mutants[report.nodeid] = {**props[MUTANT_KEY], "seconds": report.duration}
-            if self.directory:
-                ledger.write(Path(self.directory), "mutants", props[MUTANT_KEY]["mutant"],
-                             self.mutants[report.nodeid], self.scale)
+            self._mutant(report.nodeid, {**props[MUTANT_KEY], "seconds": report.duration})
         meta = props.get(CLAIM_KEY)
         if meta is None:
-            if report.when == "teardown":
-                self.finished.add(report.nodeid)
+            if report.when == "teardown" and self.progress.kind(report.nodeid) == "mutant":
+                entry = self.mutants.get(report.nodeid)  # none when the row raised before recording its verdict
+                line = mutant_line(entry) if entry else f"{'ERROR':12s} {report.nodeid}"
+                self._say(line + self.progress.finish(report.nodeid, "mutant"))
             return
         if report.when == "setup":
-            last = self.recorded.get(report.nodeid)
+            last = self.progress.recorded.get(report.nodeid)
             self._say(f"start {meta['id']}" + (f" (last run {last:.0f} s)" if last is not None else ""))
         entry = self.claims.setdefault(report.nodeid, {"nodeid": report.nodeid, **plain(meta), "outcome": "PASS",
                                                        "reason": "", "seconds": 0.0})
@@ -281,17 +366,16 @@ class Gatherer:
             entry["outcome"] = "ERROR" if error else "INCONCLUSIVE" if INCONCLUSIVE_KEY in props else "FAIL"
             entry["reason"] = _short(report.longreprtext)
         if report.when == "teardown":
-            self.finished.add(report.nodeid)
             if self.directory:
                 ledger.write(Path(self.directory), "claims", entry["id"], entry, self.scale)
-            self._say(f"{entry['outcome']:12s} {entry['id']} {entry['seconds']:.1f} s{self._left()}")
+            self._say(claim_line(entry) + self.progress.finish(report.nodeid, "claim"))
 
-    def _left(self) -> str:
-        """The running count, and the time left estimated from the recorded times of the claims still to run."""
-        total = len(self.selected) or len(self.finished)
-        left = [self.recorded[n] for n in self.selected - self.finished if n in self.recorded]
-        estimate = f", about {_duration(sum(left) / self.workers)} left" if left else ""
-        return f"  [{len(self.finished)}/{total}{estimate}]"
+    def _mutant(self, nodeid: str, entry: dict) -> None:
+        """A row of the mutation table finished: kept, and written to the ledger under its row name."""
+        self.mutants[nodeid] = entry
+        if self.directory:
+            ledger.write(Path(self.directory), "mutants", mutation_row(entry["claim"], entry["mutant"]), entry,
+                         self.scale)
 
     def _say(self, line: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
@@ -307,14 +391,10 @@ class Gatherer:
         tr.section(f"claims checklist (scale {self.config.getoption('--scale')})")
         for entry in sorted(self.claims.values(), key=lambda e: e["id"]):
             tr.write_line(f"{entry['outcome']:12s} {entry['id']:40s} {entry['seconds']:7.1f} s  {entry['paper']}")
-        counts = {k: sum(e["outcome"] == k for e in self.claims.values())
-                  for k in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL")}
-        tr.write_line(", ".join(f"{v} {k.lower()}" for k, v in counts.items()))
-        tr.write_line(references_line(self.claims.values()))
-        tr.write_line(training_line(self.claims.values()))
+        for line in summary({"claims": list(self.claims.values()), "mutants": list(self.mutants.values())}):
+            tr.write_line(line)
         if self.mutants:
-            killed = sum(m["killed"] for m in self.mutants.values())
-            tr.write_line(f"mutants killed: {killed} of {len(self.mutants)}")
+            tr.write_line("mutation table (killed or ALIVE, mutant, its claim case's verdict, the case):")
             for m in self.mutants.values():
                 tr.write_line(f"  {'killed' if m['killed'] else 'ALIVE ':6s} {m['mutant']:40s} "
                               f"{m['verdict']:12s} {m['claim']}")
@@ -353,6 +433,18 @@ def write_outputs(doc: dict, evidence: str | Path | None, report: str | Path | N
         from verify.report import render
 
         Path(report).write_text(render(doc, figures_dir=Path(report).parent))
+
+
+OUTCOMES = ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "SKIP", "XFAIL")
+
+
+def summary(doc: dict) -> list[str]:
+    """A run's summary from its evidence document (printed at the end of a local and of a Ray run): the claim
+    cases by outcome with the mutants killed, how the claims got their references, and how they trained."""
+    claims, mutants = doc["claims"], doc.get("mutants", [])
+    outcomes = ", ".join(f"{sum(c['outcome'] == outcome for c in claims)} {outcome.lower()}" for outcome in OUTCOMES)
+    killed = f"; mutants killed: {sum(m['killed'] for m in mutants)} of {len(mutants)}" if mutants else ""
+    return [f"claims: {outcomes}{killed}", references_line(claims), training_line(claims)]
 
 
 def references_line(claims) -> str:

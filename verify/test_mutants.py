@@ -5,16 +5,16 @@ mutants to the table."""
 
 from __future__ import annotations
 
-
 from verify import claim as claims_registry
-from verify.mutants import run
-from verify.plugin import MUTANT_KEY
+from verify.mutants import run, target_id
+from verify.plugin import MUTANT_KEY, mutation_row
 
 
 def pytest_generate_tests(metafunc):
+    """One row per declared mutant, named by the claim case it runs and the mutant (`mutation_row`)."""
     if "target" in metafunc.fixturenames:
         declared = [(c, m) for c in claims_registry.load(metafunc.config.getoption("--claims")) for m in c.mutants]
-        metafunc.parametrize("target", declared, ids=[m.name for _, m in declared])
+        metafunc.parametrize("target", declared, ids=[mutation_row(target_id(c, m), m.name) for c, m in declared])
 
 
 def test_the_mutant_is_killed(target, scale, monkeypatch, request):

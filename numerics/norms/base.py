@@ -167,8 +167,8 @@ def get(norm: str | Norm) -> Norm:
 
 
 def available() -> list[str]:
-    """Registered names (families taking an argument are shown as ``prefix:<p>``)."""
-    return sorted(_FAMILIES)
+    """Registered names (families taking an argument, those whose examples carry one, as ``prefix:<p>``)."""
+    return sorted(prefix + (":<p>" if any(":" in name for name in _EXAMPLES[prefix]) else "") for prefix in _FAMILIES)
 
 
 def examples(ndim: int | None = None) -> list[str]:

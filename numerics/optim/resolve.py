@@ -72,3 +72,11 @@ def build(make: Factory, params: list[torch.Tensor], name: str, what: str) -> to
         raise OptimizerError(f"{name}(params) returned a {type(optimizer).__name__}, not a torch.optim.Optimizer: "
                              "name an optimizer class or a factory params → Optimizer")
     return optimizer
+
+
+def readable_name(name: str, optimizer: torch.optim.Optimizer) -> str:
+    """`name` where it is the reader's (a class path, a dotted path), else — a lambda or a function local to a test,
+    whose qualified name says ``<locals>`` — the class the factory built, e.g. ``torch.optim.Muon``."""
+    if "<" not in name:
+        return name
+    return f"{type(optimizer).__module__}.{type(optimizer).__qualname__}"

@@ -110,7 +110,8 @@ def test_per_sample_adam_tends_to_the_l2_max_margin(scale, evidence):
     for name in ("Inc-Adam (cyclic)", "Adam (batch 1, random)"):
         evidence.include(judge(runs[name], "l2", tol=tol["l2"], name=f"{name} → ℓ2 max margin"))
         evidence.check(f"{name}: max_k v_k/min_k v_k − 1 at T", spread[name], "<=", ROUNDING,
-                       "each (∇ℓ_i)² is constant across coordinates on this data, so their running average is")
+                       "each (∇ℓ_i)² is constant across coordinates on this data, so their running average is "
+                       "the same in every coordinate: Adam's preconditioner is a scalar")
     full = runs["Adam (full batch)"]
     evidence.include(judge(full, "linf", tol=tol["linf"], name="Adam (full batch) → ℓ∞ max margin"))
     # the contrast: full-batch Adam's preconditioner is not a scalar, and its limit is not the ℓ2 max margin
