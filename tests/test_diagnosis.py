@@ -98,6 +98,8 @@ def test_underflow_is_the_first_step_with_a_zero_gradient():
     exact = diagnosis.underflow([0, 10], [1.0, 0.0], first_zero=13, least_margin=900.0)
     assert exact.step == 13 and "at step 13" in exact.sentence
     assert not diagnosis.underflow([0, 10], [1.0, 0.5]).holds
+    short = diagnosis.underflow([0, 10], [1.0, 0.0], first_zero=5, least_margin=12.0)
+    assert "exactly 0" in short.sentence and "underflowed" not in short.sentence  # margin 12 is no underflow
 
 
 def test_warnings_become_one_sentence():
@@ -108,6 +110,10 @@ def test_warnings_become_one_sentence():
     found = diagnosis.run_warnings(caught)
     assert found.holds and "RuntimeWarning: overflow encountered in multiply (2×" in found.sentence
     assert not diagnosis.run_warnings([]).holds
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn(UserWarning())  # an empty message
+    assert diagnosis.run_warnings(caught).holds
 
 
 def test_the_fingerprint_names_eps_where_it_makes_adam_gd_like_and_judges_at_gds_rate():

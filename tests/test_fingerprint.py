@@ -225,6 +225,7 @@ def test_a_panel_of_ones_own_is_judged_each_norm_against_the_others():
     ("torch.optim.Adam", ["--lr", "0.1", "--betas", "(0.9, -inf)"], "betas = (0.9, -inf) is not finite"),
     ("torch.optim.SGD", ["--lr", "0.1", "--steps", "0"], "steps = 0: a budget is a positive number of steps"),
     ("torch.optim.SGD", ["--lr", "0.1", "--steps", "-5"], "steps = -5"),
+    ("torch.optim.SGD", ["--lr", "0.1", "--steps", "50"], "steps = 50: the heading is the last decade's displacement"),
 ])
 def test_bad_input_is_refused_in_one_line_before_any_training(optimizer, argv, cause, capsys, monkeypatch):
     """Item A: nothing is trained (training would call `converge`), one line names the cause, exit 2."""

@@ -300,10 +300,12 @@ def test_prose_rounds_numbers_and_typesets_subscripts_but_leaves_names_alone():
     from verify.prose import prose
 
     assert prose("gap 0.30000000000000004 at θ_T") == r"gap 0.3 at $\theta_{T}$"
-    assert prose("‖W_T‖_max, min_k v_k") == r"$\| W_{T}\|_{\max}$, $\min_{k}$ $v_{k}$"
+    assert prose("‖W_T‖_max, min_k v_k") == r"$\|W_{T}\|_{\max}$, $\min_{k}$ $v_{k}$"
     assert prose("entry_l1 weight_decay lp:1.5 arXiv:2603.05002 12345678") == (
         r"entry\_l1 weight\_decay lp:1.5 arXiv:2603.05002 12345678")
     assert prose("γ_nuc") == r"$\gamma_{\mathrm{nuc}}$"
+    assert prose("σ_r², data/X_tr.npy, https://arxiv.org/abs/2410.12345, θ̂_T") == (
+        r"$\sigma_{r}$$^{2}$, data/X\_tr.npy, https://arxiv.org/abs/2410.12345, $\hat{\theta}_{T}$")
 
 
 def test_a_lemma_residual_reads_as_a_reader_writes_it():

@@ -155,11 +155,12 @@ def readable(expr) -> str:
     """A sympy expression as one line of plain Unicode text, as a reader writes it: 2·ĝ²·η²·(w² − u²), not
     2*\\hat g**2*eta**2*(-u**2 + w**2) (a residual shown in a report or on the terminal)."""
     text = sympy.sstr(expr)
-    text = re.sub(r"\\hat (\w)", lambda m: m.group(1) + "\u0302", text)
     text = re.sub(r"\b(" + "|".join(_GREEK) + r")\b",
                   lambda m: unicodedata.lookup(f"GREEK SMALL LETTER {m.group(1).upper().replace('LAMBDA', 'LAMDA')}"),
                   text)
-    text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPTS), text)
+    text = re.sub(r"\\hat\s*\{?(\w)\}?", lambda m: m.group(1) + "\u0302", text)  # \hat g, \hat{g}, \hat θ
+    text = re.sub(r"\*\*(?:\((-?\d+)\)|(\d+)(?![.\d]))", lambda m: (m.group(1) or m.group(2)).translate(_SUPERSCRIPTS),
+                  text)
     for plain, typeset in (("**", "^"), ("*", "·"), ("sqrt(", "√("), (" - ", " − "), (">=", "≥"), ("<=", "≤")):
         text = text.replace(plain, typeset)
     return unicodedata.normalize("NFC", text)

@@ -266,7 +266,7 @@ def distributed(args, common: list[str], targets: list[str]) -> int:
     are built from all there; the run's summary (`verify.plugin.summary`) is printed as the local run prints it.
     A task that failed for good becomes an ERROR naming why."""
     from verify.executor import executor, run_pytest, usable
-    from verify.plugin import Progress, summary, write_outputs
+    from verify.plugin import Progress, mutation_entries, summary, write_outputs
 
     nodeids = collect(common, targets)
     if args.resume:
@@ -293,7 +293,7 @@ def distributed(args, common: list[str], targets: list[str]) -> int:
     doc = merge(docs, scale=args.scale, seconds=time.time() - start, executor=args.executor)
     print("\n".join(summary(doc)))  # this run's, as the local run's terminal summary
     doc["claims"] = sorted(ledger.read(args.out, "claims", args.scale).values(), key=lambda c: c["id"])
-    doc["mutants"] = sorted(ledger.read(args.out, "mutants", args.scale).values(), key=lambda m: m["mutant"])
+    doc["mutants"] = sorted(mutation_entries(args.out, args.scale), key=lambda m: m["mutant"])
     write_outputs(doc, args.out / "evidence.json", args.out / "checklist.tex")
     failed = any(c["outcome"] in ("FAIL", "INCONCLUSIVE", "ERROR") for c in doc["claims"])
     return int(failed or any(code not in (0, pytest.ExitCode.NO_TESTS_COLLECTED) for code in codes))

@@ -87,9 +87,12 @@ class Underflow(Diagnosis):
         if not self.holds:
             return "∇L never underflowed to 0"
         where = f"at step {self.step}" if self.exact else f"by step {self.step} (the first record at 0)"
-        margin = "" if self.least_margin is None else f"least margin {self.least_margin:.3g} > ≈ 745, "
         then = ("so the heading of the last decade, θ_T − θ_{T/10}, is zero" if self.heading_zero else
                 "and what moved θ since is the optimizer's state, not a gradient")
+        if self.least_margin is not None and self.least_margin < UNDERFLOW_MARGIN:
+            return (f"∇L is exactly 0 {where} at least margin {self.least_margin:.3g}, short of float64's "
+                    f"underflow (≈ {UNDERFLOW_MARGIN:g}): a loss or model that stops giving gradients; {then}")
+        margin = "" if self.least_margin is None else f"least margin {self.least_margin:.3g} > ≈ {UNDERFLOW_MARGIN:g}, "
         return (f"∇L underflowed to 0 in float64 {where} ({margin}where e^−q = 0): no optimizer gets a direction "
                 f"from there, {then}")
 
@@ -352,7 +355,7 @@ def run_warnings(caught: list[warnings.WarningMessage]) -> RunWarnings:
     for w in caught:
         path = str(w.filename).replace("\\", "/")
         where = next((p for p in ("numpy", "torch", "scipy", "cvxpy") if f"/{p}/" in path), path.rsplit("/", 1)[-1])
-        key = (w.category.__name__, str(w.message).splitlines()[0], where)
+        key = (w.category.__name__, (str(w.message).splitlines() or [""])[0], where)
         counts[key] = counts.get(key, 0) + 1
     return RunWarnings(tuple((*key, n) for key, n in counts.items()))
 

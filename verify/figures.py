@@ -10,9 +10,10 @@ Labels are wrapped, never cut. The step axis is logarithmic where it spans a dec
 axis is logarithmic where the values span a decade, else linear and at least 1 % of their magnitude tall, so a
 change in the sixth digit does not look like a cliff.
 
-A claim with no trajectory shows its checks as a dot plot: log10(measured/bound) per numeric check; a check that is
-a yes/no (a run's verdict, a property) is a square at 0; the colour is the outcome against what was expected (green:
-as required, a control included when it fails; red: not), a control's mark hollow.
+A claim with no trajectory shows its checks as a dot plot: log10(measured/bound) per check between positive
+numbers; any other check (a yes/no, a comparison with a bound ≤ 0) is a square at 0 with its numbers beside it;
+the colour is the outcome against what was expected (green: as required, a control included when it fails; red:
+not), a control's mark hollow.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def series(claim: dict) -> list[dict]:
         out.append({"name": name, "label": ("must fail: " if control else "") + part["claim"], "tr": tr,
                     "tol": tol if isinstance(tol, (int, float)) and math.isfinite(tol) and tol > 0 else None,
                     "control": control})
+    seen: dict[str, int] = {}
+    for s in out:  # two runs the claim names alike stay two entries: "… (2)"
+        seen[s["label"]] = seen.get(s["label"], 0) + 1
+        s["label"] += f" ({seen[s['label']]})" if seen[s["label"]] > 1 else ""
     lines = []
     for s in out:
         t, v = np.asarray(s["tr"]["steps"], float), np.asarray(s["tr"]["values"], float)
@@ -182,6 +187,10 @@ def _checks_figure(claim: dict, path: Path, plt) -> int:
         color = PASSED if k["passed"] else FAILED
         ax.plot([x], [row], marker="o" if numeric else "s", ms=6, ls="none", markeredgecolor=color,
                 markerfacecolor="none" if k["negative"] else color)
+        if not numeric:  # its numbers beside the mark: a yes/no, or a comparison with a bound ≤ 0
+            said = ("yes" if k["measured"] == 1.0 else "no") if yes_or_no(k) else (
+                f"{k['measured']:.3g} {k['op']} {k['bound']:.3g}")
+            ax.annotate(said, (x, row), xytext=(7, 0), textcoords="offset points", fontsize=6, va="center")
     ax.set_yticks(range(len(shown)), names, fontsize=6)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.axvline(0, color="black", lw=0.8)
@@ -204,8 +213,12 @@ def _log_ratio(check: dict) -> tuple[float, bool]:
     """(log10(measured/bound), True) for a check between two positive numbers; (0, False) for a yes/no check."""
     m, b = check["measured"], check["bound"]
     numeric = all(isinstance(x, (int, float)) and math.isfinite(x) and x > 0 for x in (m, b))
-    boolean = check["op"] == "==" and {m, b} <= {0.0, 1.0}
-    return (math.log10(m / b), True) if numeric and not boolean else (0.0, False)
+    return (math.log10(m) - math.log10(b), True) if numeric and not yes_or_no(check) else (0.0, False)
 
 
-__all__ = ["QUANTITIES", "claimed", "figure", "panels", "series", "wrap"]
+def yes_or_no(check: dict) -> bool:
+    """Whether a check states a property (measured 1 or 0 against == 1), not a comparison of numbers."""
+    return check["op"] == "==" and check["bound"] == 1.0 and check["measured"] in (0.0, 1.0)
+
+
+__all__ = ["QUANTITIES", "claimed", "figure", "panels", "series", "wrap", "yes_or_no"]

@@ -351,6 +351,9 @@ def check_input(*, lr=None, steps=None, options: dict | None = None, lr_name: st
                              + ("at 0 θ never moves" if lr == 0 else "below 0 the steps ascend the loss") + ")")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps <= 0):
         raise ValueError(f"steps = {steps!r}: a budget is a positive number of steps")
+    if steps is not None and steps < 100:
+        raise ValueError(f"steps = {steps}: the heading is the last decade's displacement, recorded every T/100 "
+                         "steps; a budget needs at least 100")
     for key, value in (options or {}).items():
         if not _finite(value):
             raise ValueError(f"{key} = {value!r} is not finite: a numeric optimizer option must be a finite number")
@@ -394,10 +397,13 @@ class StepRecorder:
 
     def _pre(self, optimizer, args, kwargs) -> None:
         p = self._param(optimizer)
-        if self.first_zero is None and p.grad is not None and not bool(p.grad.any()):
-            self.first_zero, self.zero_theta = self.count, p.detach().clone()
-        if self.count % self.every == 0 and p.grad is not None:
-            self._before = (p.detach().clone(), p.grad.detach().clone())
+        recorded = self.count % self.every == 0
+        # the exact first zero gradient on the CPU; on an accelerator only at recorded steps (no sync every step)
+        if p.grad is not None and self.first_zero is None and (recorded or p.grad.device.type == "cpu") and not bool(
+                p.grad.any()):
+            self.first_zero, self.zero_theta = self.count, p.detach().cpu().clone()
+        if recorded and p.grad is not None:
+            self._before = (p.detach().cpu().clone(), p.grad.detach().clone())
 
     def _post(self, optimizer, args, kwargs) -> None:
         if self._before is not None:
@@ -405,10 +411,10 @@ class StepRecorder:
             group = optimizer.param_groups[0]
             self.scale_name, scale = diagnosis.denominator_scale(optimizer.state.get(p, {}), group, g)
             self.steps.append(self.count)
-            self.gradients.append(g.numpy())
-            self.deltas.append((p.detach() - theta).numpy())
+            self.gradients.append(g.cpu().numpy())
+            self.deltas.append((p.detach().cpu() - theta).numpy())
             self.lrs.append(float(group["lr"]))
-            self.scales.append(scale.detach().numpy().copy())
+            self.scales.append(scale.detach().cpu().numpy().copy())
             self._before = None
         self.count += 1
 

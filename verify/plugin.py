@@ -410,9 +410,17 @@ class Gatherer:
         claims, mutants = list(self.claims.values()), list(self.mutants.values())
         if self.directory:
             claims = list(ledger.read(Path(self.directory), "claims", self.scale).values())
-            mutants = list(ledger.read(Path(self.directory), "mutants", self.scale).values())
+            mutants = mutation_entries(Path(self.directory), self.scale)
         return {**empty_document(self.scale, self.started), "seconds": time.time() - self.started,
                 "claims": sorted(claims, key=lambda e: e["id"]), "mutants": sorted(mutants, key=lambda m: m["mutant"])}
+
+
+def mutation_entries(directory: Path, scale: str) -> list[dict]:
+    """The mutation table's rows on disk at `scale`: entries filed under their row name (`mutation_row`); one
+    filed under the mutant's name alone (before rows were named by their claim case) is left out, as its row
+    has its own entry."""
+    return [entry for name, entry in ledger.read(directory, "mutants", scale).items()
+            if name == mutation_row(entry.get("claim", ""), entry.get("mutant", ""))]
 
 
 def empty_document(scale: str, started: float | None = None) -> dict:

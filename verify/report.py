@@ -97,7 +97,8 @@ claim & verdict & time (s) & papers \\ \hline
 
 ((* for c in claims *))
 \section{\texttt{((( c.id | breakable )))}}
-\textbf{Claim.} ((( c.statement | prose ))) \emph{((( "(" ~ c.paper | e_tex ~ ")" )))} \quad Verdict: ((( verdict(c.outcome) ))).
+\textbf{Claim.} ((( c.statement | prose ))) \emph{((( "(" ~ c.paper | e_tex ~ ")" )))}
+\quad Verdict: ((( verdict(c.outcome) ))).
 ((* if c.lemma_refs *))
 \textbf{Rests on} ((( c.lemma_refs | join(", ") ))).
 ((* endif *))
@@ -203,10 +204,11 @@ def _scalars(measured: dict) -> list[tuple[str, str]]:
     """The measured numbers worth a line, as (name in words, value as LaTeX): scalars, and short lists of them."""
     out = []
     for key, value in measured.items():
+        name = key.replace("_", " ") if re.fullmatch(r"\w+", key, re.ASCII) else key  # an identifier in words
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out.append((key.replace("_", " "), _number(value)))
+            out.append((name, _number(value)))
         elif isinstance(value, list) and 0 < len(value) <= 6 and all(isinstance(v, (int, float)) for v in value):
-            out.append((key.replace("_", " "), ", ".join(_number(v) for v in value)))
+            out.append((name, ", ".join(_number(v) for v in value)))
     return out
 
 
@@ -230,10 +232,10 @@ def _rows(claim: dict) -> list[dict]:
         if part is not None:
             expect = part["expect"]
             must = {"FAIL": "must fail: ", "INCONCLUSIVE": "must stay undecided: "}.get(expect, "")
-            rows.append({"name": rf"\emph{{{must}}}" * bool(must) + prose(k["name"]), "measured": "run",
+            rows.append({"name": rf"\emph{{{must}}}" * bool(must) + prose(k["name"]), "measured": "",
                          "op": "", "bound": "", "outcome": _outcome(part["verdict"], expect), "why": ""})
             continue
-        boolean = k["op"] == "==" and {k["measured"], k["bound"]} <= {0.0, 1.0}
+        boolean = figures.yes_or_no(k)
         measured = ("yes" if k["measured"] == 1.0 else "no") if boolean else _number(k["measured"])
         if k["negative"]:
             outcome = r"\asrequired{fails}" if k["passed"] else r"\notrequired{holds}"
@@ -280,7 +282,10 @@ def _check(check: dict) -> str:
 
 
 def _lemma_ref(lemma_id: str, numbered: set[str]) -> str:
-    lemma = lemmas.get(lemma_id)
+    try:
+        lemma = lemmas.get(lemma_id)
+    except KeyError:  # an earlier run's evidence citing a lemma since removed
+        return rf"\texttt{{{escape_text(lemma_id)}}} (no longer registered)"
     if lemma_id in numbered:
         return rf"Lemma~\ref{{{_ENV.filters['label'](lemma_id)}}} ({lemma.title})"
     return rf"{lemma.title} (\texttt{{{escape_text(lemma_id)}}})"
@@ -299,7 +304,7 @@ def render(doc: dict, figures_dir: Path | None = None, lemma_rows: list[dict] | 
         c["lemma_refs"] = [_lemma_ref(i, numbered) for i in c.get("lemmas", [])]
         c["scalars"] = _scalars(evidence.get("measured", {}))
         c["rows"], c["parts"], c["notes"] = _rows(c), _parts(c), list(evidence.get("notes", []))
-        c["paper_keys"] = list(c.get("papers") or []) or [c["paper"][:40]]
+        c["paper_keys"] = list(c.get("papers") or []) or [c["paper"]]
         cited = dict(zip(c.get("papers") or [], c["paper"].split("; ")))  # a claims file's papers, from its text
         papers.update({key: registry.PAPERS[key].reference if key in registry.PAPERS else text
                        for key, text in cited.items()})

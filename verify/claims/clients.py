@@ -30,7 +30,7 @@ def include_fingerprint(evidence, fp, claimed: str) -> None:
         "geometry": fp.geometry, "heading gaps": {c: fp.gap(c) for c in fp.judged}, "tolerances": fp.tolerances,
         "steps": fp.run.budget, "seconds": fp.run.seconds}})
     for c, ev in fp.judged.items():
-        evidence.include(ev, expect="PASS" if c == claimed else "FAIL")
+        evidence.include(ev, expect="PASS" if c == claimed else "FAIL", name=f"{fp.call} heading → {c} max margin")
         evidence.check(f"{fp.call}: iterate and heading agree on {c}", float(not fp.disagree(c)), "==", 1.0,
                        "the heading decides unless the iterate's verdict contradicts it (PASS against FAIL)",
                        severity=INCONCLUSIVE, failure="; ".join(fp.reasons_of(c)))
