@@ -274,7 +274,7 @@ def test_report_renders_and_compiles(tmp_path):
     overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)]
     assert max(overfull, default=0.0) <= 1.0, overfull  # the summary table and every line fit the page
     assert "Missing character" not in log
-    figures = re.findall(r"includegraphics\[[^]]*\]\{([^}]+)\}", tex)
+    figures = re.findall(r"\\figureof\{([^}]+)\}", tex)
     assert len([f for f in figures if f != "lemmas_to_claims.pdf"]) == 1  # one per claim with evidence to draw
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed: compiled, text not checked")
@@ -286,7 +286,7 @@ def test_report_renders_and_compiles(tmp_path):
 
 def test_the_reader_never_meets_python_names_raw_sympy_long_numbers_cut_cells_or_empty_figures():
     """The report's legibility checks (`verify.legibility`) catch each thing a reviewer must not meet."""
-    clean = "% marks: 3\n\\begin{center}\\includegraphics[width=1cm]{a.pdf}\\end{center}"
+    clean = "% marks: 3\n\\figureof{a.pdf}"
     assert problems(clean, "a gap of 0.1235 at arXiv:2603.05002") == []
     found = problems(clean.replace("marks: 3", "marks: 0") + " on\\_log\\_loss.$<$locals$>$.build & 1 & $=$ & 1 &"
                      r" the l1-g\ldots{} & x \\ \begin{lemma}\label{lem:a} \begin{lemma}\label{lem:a}",

@@ -28,7 +28,7 @@ LONG_NUMBER = re.compile(r"(?<![\w.])(?<!arXiv:)(?<!arXiv )\d+\.\d+")
 DIGITS = 6
 CUT_CELL = re.compile(r"\\ldots\{\}\s*(&|\\\\)")
 BOOLEAN_AS_NUMBERS = re.compile(r"& 1\.?0? & \$=\$ & 1\.?0? &")
-MARKS = re.compile(r"% marks: (\d+)\n\\begin\{center\}\\includegraphics\[[^]]*\]\{([^}]+)\}")
+MARKS = re.compile(r"% marks: (\d+)\n\\figureof\{([^}]+)\}")
 LEMMA = re.compile(r"\\begin\{lemma\}\\label\{([^}]+)\}")
 
 
@@ -48,7 +48,7 @@ def problems(tex: str, text: str | None = None) -> list[str]:
     if BOOLEAN_AS_NUMBERS.search(tex):
         found.append(f"{len(BOOLEAN_AS_NUMBERS.findall(tex))} yes/no check(s) shown as '1 = 1'")
     figures = MARKS.findall(tex)
-    included = re.findall(r"\\includegraphics\[[^]]*\]\{([^}]+)\}", tex)
+    included = re.findall(r"\\figureof\{([^}]+)\}", tex)
     counted = {name for _, name in figures}
     found += [f"figure {name} shows no data mark" for marks, name in figures if int(marks) < 1]
     found += [f"figure {name} has no mark count" for name in included

@@ -54,6 +54,8 @@ TEMPLATE = _ENV.from_string(r"""\documentclass[10pt]{article}
 \newcommand{\error}{\textcolor{failred}{\textbf{ERROR}}}
 \newcommand{\asrequired}[1]{\textcolor{passgreen}{#1 $\checkmark$}}
 \newcommand{\notrequired}[1]{\textcolor{failred}{#1 $\times$}}
+\newcommand{\figureof}[1]{\begin{center}\includegraphics[width=\textwidth,height=0.85\textheight,%
+keepaspectratio]{#1}\end{center}}
 \newcommand{\fitmath}[1]{\begin{center}%
 \resizebox{\ifdim\width>0.97\linewidth0.97\linewidth\else\width\fi}{!}{$\displaystyle #1$}\end{center}}
 \title{Implicit-bias claims checklist}
@@ -145,7 +147,7 @@ Tolerance ((( part.measured.tol | num ))); certified separations from the rivals
 ((* if c.figure *))
 
 % marks: ((( c.marks )))
-\begin{center}\includegraphics[width=\textwidth]{((( c.figure )))}\end{center}
+\figureof{((( c.figure )))}
 ((* endif *))
 ((* endfor *))
 ((* if doc.mutants *))
@@ -170,7 +172,7 @@ a non-smooth subdifferential, and the numeric check decides) and its numeric che
 instances, against its tolerance); and the claims that rest on it. Claims cite the lemmas by these numbers.
 ((* if graph *))
 
-\begin{center}\includegraphics[width=\textwidth]{((( graph )))}\end{center}
+\figureof{((( graph )))}
 ((* endif *))
 ((* for r in lemma_rows *))
 \begin{lemma}\label{((( r.id | label )))}\textbf{((( r.title )))}.
