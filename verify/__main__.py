@@ -147,7 +147,9 @@ def run_checklist(args, targets: list[str]) -> int:
     if tex.exists() and not compile_report(tex):
         code = max(code, 1)
     elapsed = time.perf_counter() - started
-    print(f"checklist ({args.scale} scale): {int(elapsed // 60)} min {elapsed % 60:.0f} s, report included")
+    from verify.report import duration  # here: the report's imports (sympy, Jinja2) are not the CLI's
+
+    print(f"checklist ({args.scale} scale): {duration(elapsed)}, report included")
     return code
 
 

@@ -381,6 +381,8 @@ class StepRecorder:
 
     def _reset(self) -> None:
         self.count, self.first_zero, self.zero_theta, self.scale_name, self._before = 0, None, None, None, None
+        self.every_step = True
+        """Whether every step's gradient was watched (on the CPU): then `first_zero` is exact."""
         self.steps, self.gradients, self.deltas, self.lrs, self.scales = [], [], [], [], []
 
     def __call__(self, params):
@@ -399,6 +401,7 @@ class StepRecorder:
         p = self._param(optimizer)
         recorded = self.count % self.every == 0
         # the exact first zero gradient on the CPU; on an accelerator only at recorded steps (no sync every step)
+        self.every_step &= p.grad is None or p.grad.device.type == "cpu"
         if p.grad is not None and self.first_zero is None and (recorded or p.grad.device.type == "cpu") and not bool(
                 p.grad.any()):
             self.first_zero, self.zero_theta = self.count, p.detach().cpu().clone()
@@ -522,7 +525,7 @@ def _run_diagnoses(run: ConvergenceRun, h: ConvergenceRun, recorder: StepRecorde
     """The diagnoses of the run as a whole: underflow, whether the heading and the iterate separate, ε."""
     ds, multiclass = run.data, run.data.task == "multiclass"
     found: list[Diagnosis] = []
-    zero = recorder.first_zero if recorder.steps else None
+    zero = recorder.first_zero if recorder.steps and recorder.every_step else None  # else: "by step t", from records
     theta = recorder.zero_theta if zero is not None else None
     if theta is None and np.any(norms_at == 0):
         theta = run.weights[np.flatnonzero(norms_at == 0)[0]]

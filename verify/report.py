@@ -263,12 +263,13 @@ def _parts(claim: dict) -> list[dict]:
 def _times(doc: dict, claims: list[dict]) -> str:
     """What the header says of time: the claims' own times (the evidence shown) and the invocation's."""
     total, ran = sum(float(c.get("seconds") or 0.0) for c in claims), float(doc.get("seconds") or 0.0)
-    return (f"The {len(claims)} claim cases shown took {_duration(total)} of their own (each one's time is in the "
+    return (f"The {len(claims)} claim cases shown took {duration(total)} of their own (each one's time is in the "
             f"summary; a claim's evidence may come from an earlier invocation, resumed from the ledger). The "
-            f"invocation that built this report started {doc['started']} and ran {_duration(ran)}.")
+            f"invocation that built this report started {doc['started']} and ran {duration(ran)}.")
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """A wall time as the report and the checklist's last line say it: "8 min 16 s", or "11.1 s"."""
     return f"{int(seconds // 60)} min {seconds % 60:.0f} s" if seconds >= 60 else f"{seconds:.1f} s"
 
 
